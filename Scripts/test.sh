@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds (failing on any compiler warning), runs
+# every test. Real-raster tests run when GEOPAIRS_REAL_DATA names the shared data folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/env.sh
+
+bash Scripts/setup.sh
+
+echo "== swift build"
+log=$(mktemp)
+swift build 2>&1 | tee "$log"
+if grep -q "warning:" "$log"; then
+  echo "test.sh: the build printed warnings; GeoPairs builds with zero warnings" >&2
+  exit 1
+fi
+
+echo "== swift test${GEOPAIRS_REAL_DATA:+ (real data: $GEOPAIRS_REAL_DATA)}"
+swift test 2>&1
