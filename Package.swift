@@ -7,6 +7,7 @@ let package = Package(
     name: "GeoPairs",
     products: [
         .library(name: "GeoRaster", targets: ["GeoRaster"]),
+        .library(name: "ShardFormat", targets: ["ShardFormat"]),
     ],
     targets: [
         .systemLibrary(
@@ -20,8 +21,10 @@ let package = Package(
             providers: [.apt(["libopenblas-dev"])]),
 
         .target(name: "GeoRaster", dependencies: ["CGDAL"]),
+        .target(name: "ShardFormat", dependencies: ["CZstd"]),
 
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster"]),
+        .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,94 @@
+/// Statistics of one band over valid pixels, mergeable across records and workers.
+///
+/// Moments use the Welford/Chan form (count, mean, M2 = Σ(x − mean)²); merging two partial results
+/// gives the statistics of their union. Count, min, max and the histogram merge exactly; mean and
+/// M2 to rounding, and GeoPairs merges in a fixed (plan) order so results do not depend on threads.
+public struct BandStatistics: Codable, Sendable, Equatable {
+    /// Valid pixels seen.
+    public var count: Int
+    public var mean: Double
+    /// Sum of squared deviations from the mean.
+    public var m2: Double
+    public var min: Double
+    public var max: Double
+    /// `[low, high]` of the histogram; values outside fall into the first or last bin.
+    public var histogramRange: [Double]
+    /// Counts per equal-width bin over `histogramRange`.
+    public var histogram: [Int]
+
+    public init(histogramRange: ClosedRange<Double>, bins: Int = 256) {
+        count = 0
+        mean = 0
+        m2 = 0
+        min = .infinity
+        max = -.infinity
+        self.histogramRange = [histogramRange.lowerBound, histogramRange.upperBound]
+        histogram = [Int](repeating: 0, count: Swift.max(1, bins))
+    }
+
+    /// Population variance (M2 / count).
+    public var variance: Double { count > 0 ? m2 / Double(count) : 0 }
+    /// Population standard deviation.
+    public var standardDeviation: Double { variance.squareRoot() }
+
+    /// Adds the values of one band: element `i` of `values` counts when `mask?[i] != 0` and it is not NaN.
+    public mutating func add(_ values: UnsafeRawBufferPointer, dtype: DType, count n: Int, mask: [UInt8]?) {
+        // Two passes over the band (mean, then squared deviations) for accuracy, then a Chan merge.
+        var part = BandStatistics(histogramRange: histogramRange[0]...histogramRange[1], bins: histogram.count)
+        var sum = 0.0
+        let lo = histogramRange[0], scale = Double(histogram.count) / Swift.max(histogramRange[1] - lo, .leastNormalMagnitude)
+        let last = histogram.count - 1
+        for i in 0..<n {
+            if let mask, mask[i] == 0 { continue }
+            let v = dtype.value(in: values, at: i)
+            if v.isNaN { continue }
+            part.count += 1
+            sum += v
+            if v < part.min { part.min = v }
+            if v > part.max { part.max = v }
+            let bin = (v - lo) * scale
+            part.histogram[bin < 0 ? 0 : bin >= Double(last) ? last : Int(bin)] += 1
+        }
+        guard part.count > 0 else { return }
+        part.mean = sum / Double(part.count)
+        var m2 = 0.0
+        for i in 0..<n {
+            if let mask, mask[i] == 0 { continue }
+            let v = dtype.value(in: values, at: i)
+            if v.isNaN { continue }
+            m2 += (v - part.mean) * (v - part.mean)
+        }
+        part.m2 = m2
+        merge(part)
+    }
+
+    /// Merges another partial result over the same histogram range (Chan et al.).
+    public mutating func merge(_ other: BandStatistics) {
+        guard other.count > 0 else { return }
+        precondition(other.histogram.count == histogram.count && other.histogramRange == histogramRange,
+                     "statistics merged over different histogram ranges")
+        guard count > 0 else { self = other; return }
+        let n = Double(count + other.count)
+        let delta = other.mean - mean
+        mean += delta * Double(other.count) / n
+        m2 += other.m2 + delta * delta * Double(count) * Double(other.count) / n
+        count += other.count
+        min = Swift.min(min, other.min)
+        max = Swift.max(max, other.max)
+        for i in histogram.indices { histogram[i] += other.histogram[i] }
+    }
+
+    /// The value below which `fraction` of the counted values lie, from the histogram (bin midpoint).
+    public func percentile(_ fraction: Double) -> Double? {
+        let total = histogram.reduce(0, +)
+        guard total > 0 else { return nil }
+        let target = fraction * Double(total)
+        var seen = 0
+        let width = (histogramRange[1] - histogramRange[0]) / Double(histogram.count)
+        for (i, c) in histogram.enumerated() {
+            seen += c
+            if Double(seen) >= target { return histogramRange[0] + (Double(i) + 0.5) * width }
+        }
+        return histogramRange[1]
+    }
+}

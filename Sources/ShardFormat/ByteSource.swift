@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Random-access bytes of one shard: a local file (`pread`), or anything else that can serve
+/// ranges (an HTTP range reader, a test double that records what was read).
+public protocol ByteSource: Sendable {
+    /// Total size in bytes.
+    var size: Int { get }
+    /// A name for errors (the path).
+    var name: String { get }
+    /// Reads exactly `destination.count` bytes at `offset`.
+    func read(at offset: Int, into destination: UnsafeMutableRawBufferPointer) throws
+}
+
+extension ByteSource {
+    /// Reads `count` bytes at `offset` into a new array, after checking they lie inside the source.
+    func read(at offset: Int, count: Int) throws -> [UInt8] {
+        guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
+            throw ShardError(.truncated, file: name, message: "range \(offset)+\(count) is outside the \(size)-byte file")
+        }
+        var bytes = [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeMutableBytes { (raw) throws in try read(at: offset, into: raw) }
+        return bytes
+    }
+}
+
+/// A local file read with `pread`, which is safe to call from many threads on one descriptor.
+public final class FileByteSource: ByteSource {
+    public let name: String
+    public let size: Int
+    private let fd: Int32
+
+    public init(path: String) throws {
+        name = path
+        fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ShardError(.io, file: path, message: "cannot open: \(String(cString: strerror(errno)))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            close(fd)
+            throw ShardError(.io, file: path, message: "cannot stat: \(String(cString: strerror(errno)))")
+        }
+        size = Int(info.st_size)
+    }
+
+    deinit { close(fd) }
+
+    public func read(at offset: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+        guard offset >= 0, offset <= size, destination.count <= size - offset else {
+            throw ShardError(.truncated, file: name, message: "range \(offset)+\(destination.count) is outside the \(size)-byte file")
+        }
+        var done = 0
+        while done < destination.count {
+            let n = pread(fd, destination.baseAddress! + done, destination.count - done, off_t(offset + done))
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                throw ShardError(n == 0 ? .truncated : .io, file: name,
+                                 message: n == 0 ? "file ended early" : "read failed: \(String(cString: strerror(errno)))")
+            }
+            done += n
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// `dataset.json`: the index of a dataset directory, written last, after every shard.
+public struct DatasetIndex: Codable, Sendable, Equatable {
+    /// Always `geopairs-dataset`.
+    public var format: String
+    public var formatVersion: Int
+    public var name: String
+    /// Tool name and version that wrote the dataset.
+    public var tool: ToolInfo
+    /// The grid CRS (`EPSG:<code>` or WKT, or `utm` when chosen per scene), patch size and stride.
+    public var grid: GridInfo?
+    /// Sensors in record order.
+    public var sensors: [SensorSchema]
+    /// Record count per split.
+    public var splits: [String: Int]
+    public var shards: [ShardInfo]
+    /// Per sensor, per band statistics over valid pixels of all records (all splits).
+    public var statistics: [String: [BandStatistics]]
+    /// Per split, per sensor, per band statistics (normalise with the training split's).
+    public var splitStatistics: [String: [String: [BandStatistics]]]
+    /// The manifest that built the dataset, as written.
+    public var manifest: JSONValue?
+    /// Input files with their sizes.
+    public var inputs: [InputFile]
+
+    public static let formatName = "geopairs-dataset"
+    public static let currentVersion = 1
+
+    public init(name: String, tool: ToolInfo = ToolInfo(), grid: GridInfo? = nil, sensors: [SensorSchema],
+                splits: [String: Int] = [:], shards: [ShardInfo] = [], statistics: [String: [BandStatistics]] = [:],
+                splitStatistics: [String: [String: [BandStatistics]]] = [:], manifest: JSONValue? = nil, inputs: [InputFile] = []) {
+        format = Self.formatName
+        formatVersion = Self.currentVersion
+        self.name = name
+        self.tool = tool
+        self.grid = grid
+        self.sensors = sensors
+        self.splits = splits
+        self.shards = shards
+        self.statistics = statistics
+        self.splitStatistics = splitStatistics
+        self.manifest = manifest
+        self.inputs = inputs
+    }
+
+    /// Reads and checks `dataset.json` in a dataset directory.
+    public static func load(directory: String) throws -> DatasetIndex {
+        let path = (directory as NSString).appendingPathComponent("dataset.json")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ShardError(.io, file: path, message: "cannot read dataset.json (is this a GeoPairs dataset directory?)")
+        }
+        let index: DatasetIndex
+        do {
+            index = try JSONDecoder().decode(DatasetIndex.self, from: data)
+        } catch {
+            throw ShardError(.corrupt, file: path, message: "not a valid dataset.json: \(error)")
+        }
+        guard index.format == formatName, index.formatVersion == currentVersion else {
+            throw ShardError(.badMagic, file: path, message: "format \(index.format) v\(index.formatVersion); this reader reads \(formatName) v\(currentVersion)")
+        }
+        return index
+    }
+
+    /// The JSON bytes GeoPairs writes (sorted keys, pretty-printed: stable and diffable).
+    public func encoded() throws -> [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return Array(try e.encode(self)) + [0x0A]
+    }
+
+    /// The schema of a sensor by name.
+    public func sensor(_ name: String) -> SensorSchema? { sensors.first { $0.name == name } }
+}
+
+/// Name and version of the writing tool.
+public struct ToolInfo: Codable, Sendable, Equatable {
+    public var name: String
+    public var version: String
+    public init(name: String = "geopairs", version: String = GeoPairsVersion.current) {
+        self.name = name
+        self.version = version
+    }
+}
+
+/// The version of GeoPairs written into datasets.
+public enum GeoPairsVersion {
+    public static let current = "0.1.0"
+}
+
+/// The patch grid a dataset was cut on.
+public struct GridInfo: Codable, Sendable, Equatable {
+    public var crs: String
+    public var patchSize: Double
+    public var stride: Double
+    public init(crs: String, patchSize: Double, stride: Double) {
+        self.crs = crs
+        self.patchSize = patchSize
+        self.stride = stride
+    }
+}
+
+/// What every record's array of a sensor looks like.
+public struct SensorSchema: Codable, Sendable, Equatable {
+    public var name: String
+    public var bands: [String]
+    public var dtype: DType
+    /// Ground sample distance in grid CRS units.
+    public var gsd: Double?
+    /// `[C, H, W]` of every patch of this sensor.
+    public var shape: [Int]
+    public var nodata: Double?
+    /// `image` or `label`.
+    public var role: String
+
+    public init(name: String, bands: [String], dtype: DType, gsd: Double? = nil, shape: [Int], nodata: Double? = nil, role: String = "image") {
+        self.name = name
+        self.bands = bands
+        self.dtype = dtype
+        self.gsd = gsd
+        self.shape = shape
+        self.nodata = nodata
+        self.role = role
+    }
+}
+
+/// An input file of the build.
+public struct InputFile: Codable, Sendable, Equatable {
+    public var path: String
+    public var bytes: Int
+    public init(path: String, bytes: Int) {
+        self.path = path
+        self.bytes = bytes
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Checks a dataset against every checksum it carries: each shard's SHA-256 and size from
+/// `dataset.json`, the footer CRC-32, every record header's CRC-32, and every frame's zstd content
+/// checksum and size; and the index against the shards (record counts, keys, splits).
+public enum DatasetVerifier {
+    /// One thing found wrong.
+    public struct Problem: Sendable, Equatable, CustomStringConvertible {
+        /// The shard (relative path) or `dataset.json`.
+        public var file: String
+        /// The record concerned (`record 3 (key)`), or empty for the whole file.
+        public var location: String
+        public var message: String
+        public var description: String { location.isEmpty ? "\(file): \(message)" : "\(file), \(location): \(message)" }
+    }
+
+    /// The outcome of a verification.
+    public struct Report: Sendable {
+        public var shardsChecked = 0
+        public var recordsChecked = 0
+        public var framesChecked = 0
+        public var bytesChecked = 0
+        public var problems: [Problem] = []
+        /// True when nothing is wrong.
+        public var isSound: Bool { problems.isEmpty }
+    }
+
+    /// Verifies a dataset directory; never throws: every failure becomes a ``Problem``.
+    /// - Parameter progress: called after each shard with (shards done, shards total).
+    public static func verify(directory: String, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
+        var report = Report()
+        let index: DatasetIndex
+        do {
+            index = try DatasetIndex.load(directory: directory)
+        } catch {
+            report.problems.append(Problem(file: "dataset.json", location: "", message: "\(error)"))
+            return report
+        }
+        let codec = ZstdCodec()
+        var seenKeys: Set<String> = []
+        for (n, info) in index.shards.enumerated() {
+            defer { progress(n + 1, index.shards.count) }
+            report.shardsChecked += 1
+            let path = (directory as NSString).appendingPathComponent(info.file)
+            func problem(_ location: String, _ message: String) {
+                report.problems.append(Problem(file: info.file, location: location, message: message))
+            }
+            do {
+                let source = try FileByteSource(path: path)
+                if source.size != info.bytes { problem("", "size \(source.size) bytes, dataset.json says \(info.bytes)") }
+                let digest = try sha256(of: source)
+                report.bytesChecked += source.size
+                if digest != info.sha256 { problem("", "SHA-256 \(digest) does not match dataset.json (\(info.sha256))") }
+                let reader = try ShardReader(source: source)
+                if reader.recordCount != info.records { problem("", "holds \(reader.recordCount) records, dataset.json says \(info.records)") }
+                var scratch: [UInt8] = []
+                var output: [UInt8] = []
+                for (i, e) in reader.entries.enumerated() {
+                    report.recordsChecked += 1
+                    let place = "record \(i) (\(e.key))"
+                    if !seenKeys.insert(e.key).inserted { problem(place, "key appears more than once in the dataset") }
+                    do {
+                        let meta = try reader.metadata(at: i)
+                        if meta.split != info.split { problem(place, "split \(meta.split) in a \(info.split) shard") }
+                    } catch {
+                        problem(place, Self.message(error))
+                    }
+                    for frame in e.frames {
+                        report.framesChecked += 1
+                        do {
+                            if output.count != frame.rawSize { output = [UInt8](repeating: 0, count: frame.rawSize) }
+                            try output.withUnsafeMutableBytes { try reader.read(frame, into: $0, codec: codec, scratch: &scratch) }
+                        } catch {
+                            problem(place, "sensor \(reader.sensors[frame.sensorIndex]) \(frame.kind): \(Self.message(error))")
+                        }
+                    }
+                }
+            } catch {
+                problem("", Self.message(error))
+            }
+        }
+        let expected = index.splits.values.reduce(0, +)
+        if expected != index.shards.reduce(0, { $0 + $1.records }) {
+            report.problems.append(Problem(file: "dataset.json", location: "", message: "split counts disagree with the shard list"))
+        }
+        return report
+    }
+
+    private static func message(_ error: any Error) -> String {
+        (error as? ShardError).map { $0.location.isEmpty ? $0.message : "\($0.location): \($0.message)" } ?? "\(error)"
+    }
+
+    /// SHA-256 of a whole source, read in 8 MiB pieces.
+    public static func sha256(of source: any ByteSource) throws -> String {
+        var hasher = SHA256()
+        var buffer = [UInt8](repeating: 0, count: 8 << 20)
+        var offset = 0
+        while offset < source.size {
+            let n = min(buffer.count, source.size - offset)
+            try buffer.withUnsafeMutableBytes { raw in
+                let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n])
+                try source.read(at: offset, into: part)
+                hasher.update(UnsafeRawBufferPointer(part))
+            }
+            offset += n
+        }
+        return hasher.finalizeHex()
+    }
+}

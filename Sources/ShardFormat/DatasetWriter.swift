@@ -1,0 +1,135 @@
+import Foundation
+
+/// Writes a dataset directory: records routed to per-split rolling shards, statistics merged,
+/// `dataset.json` written last.
+///
+/// Shard boundaries depend only on each split's record sequence, and statistics are merged per
+/// shard and then over shards in a fixed order, so the same records give the same bytes — also when
+/// a build resumes: after a crash, a new writer on the same directory and fingerprint keeps the
+/// completed shards (listed in the journal), and ``isAlreadyWritten(key:)`` tells the caller which
+/// records to skip.
+public final class DatasetWriter {
+    public let directory: String
+    public let sensors: [SensorSchema]
+    public let sharding: ShardingOptions
+    private let fingerprint: String
+    private var journal: BuildJournal
+    private var completedKeys: Set<String>
+    private var open: [String: (writer: ShardWriter, keys: [String], stats: [String: [BandStatistics]])] = [:]
+
+    /// Opens a dataset directory for writing, resuming from its journal when the fingerprint matches.
+    /// - Parameters:
+    ///   - fingerprint: identifies the configuration (e.g. a hash of manifest and inputs); a journal
+    ///     with another fingerprint is an error unless `restart` is set.
+    ///   - restart: delete any earlier shards, journal and `dataset.json` and start over.
+    public init(directory: String, sensors: [SensorSchema], sharding: ShardingOptions = ShardingOptions(),
+                fingerprint: String, restart: Bool = false) throws {
+        self.directory = directory
+        self.sensors = sensors
+        self.sharding = sharding
+        self.fingerprint = fingerprint
+        let fm = FileManager.default
+        let shardDir = (directory as NSString).appendingPathComponent("shards")
+        if restart {
+            try? fm.removeItem(atPath: shardDir)
+            try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(BuildJournal.fileName))
+            try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent("dataset.json"))
+        }
+        do {
+            try fm.createDirectory(atPath: shardDir, withIntermediateDirectories: true)
+        } catch {
+            throw ShardError(.io, file: shardDir, message: "cannot create the shard directory: \(error.localizedDescription)")
+        }
+        if fm.fileExists(atPath: (directory as NSString).appendingPathComponent("dataset.json")) {
+            throw ShardError(.invalidArgument, file: directory, message: "already holds a finished dataset (use --force to rebuild)")
+        }
+        var journal = try BuildJournal.load(directory: directory) ?? BuildJournal(fingerprint: fingerprint, shards: [])
+        if journal.fingerprint != fingerprint {
+            throw ShardError(.invalidArgument, file: directory,
+                             message: "holds an interrupted build of a different manifest or inputs (use --force to start over)")
+        }
+        // Keep only completed shards whose files are intact; anything else (partials) goes.
+        journal.shards = journal.shards.filter { shard in
+            let path = (directory as NSString).appendingPathComponent(shard.info.file)
+            let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+            return size == shard.info.bytes
+        }
+        let kept = Set(journal.shards.map(\.info.file))
+        for name in (try? fm.contentsOfDirectory(atPath: shardDir)) ?? [] where !kept.contains("shards/\(name)") {
+            try? fm.removeItem(atPath: (shardDir as NSString).appendingPathComponent(name))
+        }
+        self.journal = journal
+        completedKeys = Set(journal.shards.flatMap(\.keys))
+    }
+
+    /// True when a record with this key is in a shard completed by an earlier, interrupted run.
+    public func isAlreadyWritten(key: String) -> Bool { completedKeys.contains(key) }
+
+    /// Number of records in completed shards from earlier runs.
+    public var resumedRecordCount: Int { completedKeys.count }
+
+    /// Bytes written so far (completed shards plus the open ones).
+    public var bytesWritten: Int {
+        journal.shards.reduce(0) { $0 + $1.info.bytes } + open.values.reduce(0) { $0 + $1.writer.byteCount }
+    }
+
+    /// Appends a record to its split's current shard, rolling to a new shard when it is full.
+    public func append(_ record: EncodedRecord) throws {
+        let split = record.metadata.split
+        guard !split.isEmpty, split.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
+            throw ShardError(.invalidArgument, file: directory, location: "record \(record.metadata.key)",
+                             message: "split name \"\(split)\" must be letters, digits or _")
+        }
+        if open[split] == nil {
+            let number = journal.shards.filter { $0.info.split == split }.count
+            let name = String(format: "shards/%@-%05d.%@", split, number, ShardLayout.fileExtension)
+            open[split] = (try ShardWriter(path: (directory as NSString).appendingPathComponent(name), sensors: sensors.map(\.name)), [], [:])
+        }
+        try open[split]!.writer.append(record)
+        open[split]!.keys.append(record.metadata.key)
+        for (sensor, bands) in record.statistics {
+            var merged = open[split]!.stats[sensor] ?? bands.map { BandStatistics(histogramRange: $0.histogramRange[0]...$0.histogramRange[1], bins: $0.histogram.count) }
+            for b in bands.indices { merged[b].merge(bands[b]) }
+            open[split]!.stats[sensor] = merged
+        }
+        let w = open[split]!.writer
+        if w.byteCount >= sharding.targetBytes || sharding.maxRecords.map({ w.recordCount >= $0 }) == true {
+            try closeShard(split)
+        }
+    }
+
+    private func closeShard(_ split: String) throws {
+        guard let current = open.removeValue(forKey: split) else { return }
+        var info = try current.writer.finish(split: split)
+        info.file = "shards/" + (info.file as NSString).lastPathComponent
+        journal.shards.append(.init(info: info, keys: current.keys, statistics: current.stats))
+        try journal.save(directory: directory)
+    }
+
+    /// Closes every shard and writes `dataset.json` (atomically, last); removes the journal.
+    public func finish(name: String, grid: GridInfo?, manifest: JSONValue?, inputs: [InputFile]) throws -> DatasetIndex {
+        for split in open.keys.sorted() { try closeShard(split) }
+        // A fixed order (split, then shard number) makes the merged statistics reproducible.
+        let shards = journal.shards.sorted { ($0.info.split, $0.info.file) < ($1.info.split, $1.info.file) }
+        var statistics: [String: [BandStatistics]] = [:]
+        var splitStatistics: [String: [String: [BandStatistics]]] = [:]
+        var splits: [String: Int] = [:]
+        for shard in shards {
+            splits[shard.info.split, default: 0] += shard.info.records
+            for (sensor, bands) in shard.statistics {
+                Self.merge(bands, into: &statistics[sensor])
+                Self.merge(bands, into: &splitStatistics[shard.info.split, default: [:]][sensor])
+            }
+        }
+        let index = DatasetIndex(name: name, grid: grid, sensors: sensors, splits: splits, shards: shards.map(\.info),
+                                 statistics: statistics, splitStatistics: splitStatistics, manifest: manifest, inputs: inputs)
+        try OutputFile.writeAtomically(try index.encoded(), to: (directory as NSString).appendingPathComponent("dataset.json"))
+        try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(BuildJournal.fileName))
+        return index
+    }
+
+    private static func merge(_ bands: [BandStatistics], into target: inout [BandStatistics]?) {
+        if target == nil { target = bands; return }
+        for b in bands.indices { target![b].merge(bands[b]) }
+    }
+}

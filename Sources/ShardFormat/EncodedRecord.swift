@@ -1,0 +1,41 @@
+import Foundation
+
+/// A record encoded and ready to append to a shard: header JSON, compressed frames, statistics.
+/// Produced in parallel by ``RecordEncoder``; written in order by ``ShardWriter``.
+public struct EncodedRecord: Sendable {
+    public let metadata: RecordMetadata
+    /// The JSON record header (UTF-8).
+    let header: [UInt8]
+    /// Frames in file order, with sensor names (descriptor offsets are filled in by the writer).
+    let frames: [(sensor: String, descriptor: FrameDescriptor, bytes: [UInt8])]
+    /// Per sensor, per band statistics of this record's valid pixels.
+    public let statistics: [String: [BandStatistics]]
+
+    /// Bytes this record takes in a shard.
+    public var byteCount: Int {
+        ShardLayout.recordPrefixSize + header.count + 4 + frames.reduce(0) { $0 + $1.bytes.count }
+    }
+
+    /// Uncompressed bytes of the record's arrays and masks.
+    public var rawByteCount: Int { frames.reduce(0) { $0 + $1.descriptor.rawSize } }
+}
+
+/// The JSON record header: the record's metadata plus the list of its frames in file order.
+struct RecordHeader: Codable {
+    struct Frame: Codable, Equatable {
+        var sensor: String
+        var kind: String
+        var filter: FrameFilter
+        var size: Int
+    }
+
+    var record: RecordMetadata
+    var frames: [Frame]
+
+    static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        // Sorted keys: the same record always gives the same bytes.
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }
+}

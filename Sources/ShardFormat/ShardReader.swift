@@ -1,0 +1,168 @@
+import Foundation
+
+/// Random access to one shard: the footer index is read and checked once, then records' metadata
+/// and single sensors' arrays are read on demand. Immutable and `pread`-based, so one reader can
+/// serve many threads; decoding needs a per-thread ``ZstdCodec``.
+public final class ShardReader: Sendable {
+    public let source: any ByteSource
+    /// The shard's sensor table.
+    public let sensors: [String]
+    /// One entry per record, in file order.
+    public let entries: [IndexEntry]
+    public let limits: ReaderLimits
+    private let keyIndex: [String: Int]
+
+    /// Opens a local shard file.
+    public convenience init(path: String, limits: ReaderLimits = ReaderLimits()) throws {
+        try self.init(source: FileByteSource(path: path), limits: limits)
+    }
+
+    /// Opens a shard from any byte source; validates the header, trailer and footer index.
+    public init(source: any ByteSource, limits: ReaderLimits = ReaderLimits()) throws {
+        self.source = source
+        self.limits = limits
+        let file = source.name
+        guard source.size >= ShardLayout.headerSize + ShardLayout.trailerSize else {
+            throw ShardError(.truncated, file: file, message: "\(source.size) bytes is too short for a shard")
+        }
+        var head = ByteCursor(try source.read(at: 0, count: ShardLayout.headerSize), file: file, part: "file header")
+        try head.expect(ShardLayout.fileMagic, what: "shard")
+        let version = try head.u32()
+        let reserved = try head.u32()
+        guard version == ShardLayout.version, reserved == 0 else {
+            throw ShardError(.badMagic, file: file, message: "format version \(version), this reader reads \(ShardLayout.version)")
+        }
+        let trailerOffset = source.size - ShardLayout.trailerSize
+        var tail = ByteCursor(try source.read(at: trailerOffset, count: ShardLayout.trailerSize), file: file, part: "trailer")
+        let footerOffset = try tail.length(limit: trailerOffset, what: "footer offset")
+        let footerLength = try tail.length(limit: limits.maxFooterBytes, what: "footer length")
+        let footerCRC = try tail.u32()
+        let trailerVersion = try tail.u32()
+        try tail.expect(ShardLayout.fileMagic, what: "trailer")
+        guard trailerVersion == ShardLayout.version else {
+            throw ShardError(.badMagic, file: file, location: "trailer", message: "format version \(trailerVersion)")
+        }
+        guard footerOffset >= ShardLayout.headerSize, footerOffset + footerLength == trailerOffset else {
+            throw ShardError(.corrupt, file: file, location: "trailer",
+                             message: "footer \(footerOffset)+\(footerLength) does not end at the trailer (\(trailerOffset))")
+        }
+        let footerBytes = try source.read(at: footerOffset, count: footerLength)
+        guard CRC32.checksum(footerBytes) == footerCRC else {
+            throw ShardError(.checksumMismatch, file: file, location: "footer index", message: "CRC-32 mismatch")
+        }
+        let footer = try Footer.parse(footerBytes, footerOffset: footerOffset, file: file, limits: limits)
+        sensors = footer.sensors
+        entries = footer.entries
+        var keys: [String: Int] = [:]
+        for (i, e) in entries.enumerated() { keys[e.key] = i }
+        keyIndex = keys
+    }
+
+    public var recordCount: Int { entries.count }
+
+    /// The index of a record by key.
+    public func index(of key: String) -> Int? { keyIndex[key] }
+
+    private func entry(_ i: Int) throws -> IndexEntry {
+        guard entries.indices.contains(i) else {
+            throw ShardError(.notFound, file: source.name, message: "record \(i) of \(entries.count)")
+        }
+        return entries[i]
+    }
+
+    /// Reads and checks a record's JSON header (magic, CRC-32, key agreeing with the index).
+    public func metadata(at i: Int) throws -> RecordMetadata {
+        let e = try entry(i)
+        let bytes = try source.read(at: e.offset, count: ShardLayout.recordPrefixSize + e.headerLength + 4)
+        return try Self.parseHeader(bytes, entry: e, file: source.name, index: i).record
+    }
+
+    static func parseHeader(_ bytes: [UInt8], entry e: IndexEntry, file: String, index i: Int) throws -> RecordHeader {
+        let place = "record \(i) (\(e.key))"
+        var r = ByteCursor(bytes, file: file, part: place)
+        try r.expect(ShardLayout.recordMagic, what: "record")
+        let length = Int(try r.u32())
+        guard length == e.headerLength else {
+            throw ShardError(.corrupt, file: file, location: place, message: "header length \(length) disagrees with the index (\(e.headerLength))")
+        }
+        let json = try r.bytes(length)
+        let crc = try r.u32()
+        guard CRC32.checksum(json) == crc else {
+            throw ShardError(.checksumMismatch, file: file, location: place, message: "record header CRC-32 mismatch")
+        }
+        let header: RecordHeader
+        do {
+            header = try JSONDecoder().decode(RecordHeader.self, from: Data(json))
+        } catch {
+            throw ShardError(.corrupt, file: file, location: place, message: "record header is not valid JSON: \(error)")
+        }
+        guard header.record.key == e.key, header.frames.count == e.frames.count else {
+            throw ShardError(.corrupt, file: file, location: place, message: "record header disagrees with the index")
+        }
+        return header
+    }
+
+    /// The descriptor of a sensor's frame in a record, or `nil` when the record lacks it.
+    public func frame(record i: Int, sensor: String, kind: FrameKind = .data) throws -> FrameDescriptor? {
+        let e = try entry(i)
+        guard let s = sensors.firstIndex(of: sensor) else { return nil }
+        return e.frames.first { $0.sensorIndex == s && $0.kind == kind }
+    }
+
+    /// Reads and decodes one frame into `destination` (exactly `descriptor.rawSize` bytes): reads
+    /// only that frame's bytes, decompresses (zstd verifies its checksum) and reverses the filter.
+    public func read(_ descriptor: FrameDescriptor, into destination: UnsafeMutableRawBufferPointer,
+                     codec: ZstdCodec, scratch: inout [UInt8]) throws {
+        guard destination.count == descriptor.rawSize else {
+            throw ShardError(.invalidArgument, file: source.name,
+                             message: "buffer of \(destination.count) bytes for a frame of \(descriptor.rawSize)")
+        }
+        if scratch.count < descriptor.size { scratch = [UInt8](repeating: 0, count: descriptor.size) }
+        try scratch.withUnsafeMutableBytes { (raw) throws in
+            let compressed = UnsafeMutableRawBufferPointer(rebasing: raw[0..<descriptor.size])
+            try source.read(at: descriptor.offset, into: compressed)
+            guard CRC32.checksum(UnsafeRawBufferPointer(compressed)) == descriptor.crc32 else {
+                throw ShardError(.checksumMismatch, file: source.name, location: "frame at offset \(descriptor.offset)",
+                                 message: "frame CRC-32 mismatch")
+            }
+            do {
+                try codec.decompress(UnsafeRawBufferPointer(compressed), into: destination)
+            } catch let error as ShardError {
+                throw ShardError(error.kind, file: source.name, location: "frame at offset \(descriptor.offset)", message: error.message)
+            }
+        }
+        descriptor.filter.decode(destination, elementSize: descriptor.dtype.size, rowLength: descriptor.width)
+    }
+
+    /// Reads one sensor's array (or mask) of a record as raw little-endian bytes.
+    public func readArray(record i: Int, sensor: String, kind: FrameKind = .data, codec: ZstdCodec) throws -> [UInt8] {
+        guard let d = try frame(record: i, sensor: sensor, kind: kind) else {
+            throw ShardError(.notFound, file: source.name, location: "record \(i)", message: "no \(kind) frame for sensor \(sensor)")
+        }
+        var out = [UInt8](repeating: 0, count: d.rawSize)
+        var scratch: [UInt8] = []
+        try out.withUnsafeMutableBytes { (raw) throws in try read(d, into: raw, codec: codec, scratch: &scratch) }
+        return out
+    }
+
+    /// Reads every record in file order with large sequential reads, calling `body` with each
+    /// record's metadata and the raw bytes of its frames (compressed, as in ``IndexEntry/frames``).
+    public func forEachRecord(chunkBytes: Int = 8 << 20,
+                              _ body: (Int, RecordMetadata, [[UInt8]]) throws -> Void) throws {
+        var chunkStart = 0
+        var chunk: [UInt8] = []
+        for (i, e) in entries.enumerated() {
+            let end = e.end
+            if e.offset < chunkStart || end > chunkStart + chunk.count {
+                chunkStart = e.offset
+                let last = entries[i...].prefix { $0.end - e.offset <= max(chunkBytes, end - e.offset) }.last!.end
+                chunk = try source.read(at: chunkStart, count: last - chunkStart)
+            }
+            let local = e.offset - chunkStart
+            let headerBytes = Array(chunk[local..<(local + ShardLayout.recordPrefixSize + e.headerLength + 4)])
+            let header = try Self.parseHeader(headerBytes, entry: e, file: source.name, index: i)
+            let frames = e.frames.map { Array(chunk[($0.offset - chunkStart)..<($0.offset - chunkStart + $0.size)]) }
+            try body(i, header.record, frames)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+/// When a split's current shard is closed and the next one started.
+public struct ShardingOptions: Sendable, Equatable, Codable {
+    /// Close a shard once it reaches this many bytes (default 256 MiB).
+    public var targetBytes: Int
+    /// Close a shard once it holds this many records (`nil`: no limit).
+    public var maxRecords: Int?
+
+    public init(targetBytes: Int = 256 << 20, maxRecords: Int? = nil) {
+        self.targetBytes = targetBytes
+        self.maxRecords = maxRecords
+    }
+}
