@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Independent reader of GeoPairs datasets, written from DATASETS.md only (numpy + zstandard).
+
+Usage: read_shards.py DATASET_DIR [--dump OUT.npz]
+
+Checks every shard's SHA-256, trailer, footer CRC-32, record header CRC-32 and frame CRC-32, decodes
+every frame, and prints one JSON line per frame: key, sensor, kind, dtype, shape and the SHA-256 of
+the decoded array's little-endian bytes. Exits non-zero on any inconsistency.
+"""
+import hashlib
+import json
+import os
+import struct
+import sys
+import zlib
+
+import numpy as np
+import zstandard
+
+DTYPES = {1: "<u1", 2: "<i2", 3: "<u2", 4: "<i4", 5: "<f4", 6: "<f8"}
+MAGIC = b"GPSHARD\0"
+
+
+class FormatError(Exception):
+    pass
+
+
+def check(condition, message):
+    if not condition:
+        raise FormatError(message)
+
+
+def unshuffle(raw, k):
+    n = len(raw) // k
+    return np.frombuffer(raw, dtype=np.uint8).reshape(k, n).T.copy().tobytes()
+
+
+def undo_filter(raw, filt, k, width):
+    if filt == 0:
+        return raw
+    data = unshuffle(raw, k)
+    if filt == 2:
+        utype = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}[k]
+        values = np.frombuffer(data, dtype=np.dtype(utype).newbyteorder("<")).reshape(-1, width)
+        data = np.cumsum(values, axis=1, dtype=utype).astype(np.dtype(utype).newbyteorder("<")).tobytes()
+    return data
+
+
+def read_shard(path):
+    with open(path, "rb") as f:
+        blob = f.read()
+    check(len(blob) >= 48, f"{path}: too short")
+    check(blob[:8] == MAGIC, f"{path}: bad magic")
+    version, reserved = struct.unpack_from("<II", blob, 8)
+    check(version == 1 and reserved == 0, f"{path}: version {version}")
+    footer_offset, footer_length, footer_crc, tversion = struct.unpack_from("<QQII", blob, len(blob) - 32)
+    check(blob[-8:] == MAGIC and tversion == 1, f"{path}: bad trailer")
+    check(footer_offset + footer_length == len(blob) - 32, f"{path}: footer does not end at trailer")
+    footer = blob[footer_offset:footer_offset + footer_length]
+    check(zlib.crc32(footer) == footer_crc, f"{path}: footer CRC mismatch")
+
+    pos = 0
+    check(footer[:4] == b"GPIX", f"{path}: bad footer magic")
+    record_count, sensor_count = struct.unpack_from("<IH", footer, 4)
+    pos = 10
+    sensors = []
+    for _ in range(sensor_count):
+        (n,) = struct.unpack_from("<H", footer, pos)
+        sensors.append(footer[pos + 2:pos + 2 + n].decode("utf-8"))
+        pos += 2 + n
+    records = []
+    expected_offset = 16
+    for _ in range(record_count):
+        record_offset, header_length, key_length = struct.unpack_from("<QIH", footer, pos)
+        pos += 14
+        key = footer[pos:pos + key_length].decode("utf-8")
+        pos += key_length
+        (frame_count,) = struct.unpack_from("<H", footer, pos)
+        pos += 2
+        check(record_offset == expected_offset, f"{path}: record {key} not where expected")
+        frames = []
+        for _ in range(frame_count):
+            s, kind, filt, dt, c, h, w, off, size, crc = struct.unpack_from("<HBBBIIIQQI", footer, pos)
+            pos += 37
+            frames.append(dict(sensor=sensors[s], kind=kind, filter=filt, dtype=dt, shape=(c, h, w), offset=off, size=size, crc=crc))
+        # The record: magic, header length, JSON, CRC, frames.
+        check(blob[record_offset:record_offset + 4] == b"GPRC", f"{path}: record {key} magic")
+        (hl,) = struct.unpack_from("<I", blob, record_offset + 4)
+        check(hl == header_length, f"{path}: record {key} header length")
+        header_bytes = blob[record_offset + 8:record_offset + 8 + hl]
+        (hcrc,) = struct.unpack_from("<I", blob, record_offset + 8 + hl)
+        check(zlib.crc32(header_bytes) == hcrc, f"{path}: record {key} header CRC")
+        header = json.loads(header_bytes)
+        check(header["record"]["key"] == key, f"{path}: record {key} key mismatch")
+        cursor = record_offset + 8 + hl + 4
+        for frame in frames:
+            check(frame["offset"] == cursor, f"{path}: record {key} frame offset")
+            cursor += frame["size"]
+        expected_offset = cursor
+        records.append((key, header, frames))
+    check(expected_offset == footer_offset, f"{path}: records do not reach the footer")
+    check(pos == len(footer), f"{path}: trailing bytes in footer")
+    return blob, records
+
+
+def decode_frame(blob, frame):
+    raw = blob[frame["offset"]:frame["offset"] + frame["size"]]
+    check(zlib.crc32(raw) == frame["crc"], "frame CRC mismatch")
+    dtype = np.dtype(DTYPES[frame["dtype"]])
+    c, h, w = frame["shape"]
+    expected = c * h * w * dtype.itemsize
+    data = zstandard.ZstdDecompressor().decompress(raw, max_output_size=expected)
+    check(len(data) == expected, "frame size mismatch")
+    data = undo_filter(data, frame["filter"], dtype.itemsize, w)
+    return np.frombuffer(data, dtype=dtype).reshape(c, h, w)
+
+
+def main(argv):
+    if len(argv) < 2 or argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0 if len(argv) >= 2 else 2
+    root = argv[1]
+    dump = argv[argv.index("--dump") + 1] if "--dump" in argv else None
+    with open(os.path.join(root, "dataset.json"), "rb") as f:
+        index = json.load(f)
+    check(index["format"] == "geopairs-dataset" and index["formatVersion"] == 1, "not a GeoPairs v1 dataset")
+    arrays = {}
+    total = 0
+    for shard in index["shards"]:
+        path = os.path.join(root, shard["file"])
+        blob, records = read_shard(path)
+        check(hashlib.sha256(blob).hexdigest() == shard["sha256"], f"{shard['file']}: SHA-256 mismatch")
+        check(len(records) == shard["records"], f"{shard['file']}: record count mismatch")
+        for key, header, frames in records:
+            check(header["record"]["split"] == shard["split"], f"{key}: split mismatch")
+            for frame in frames:
+                array = decode_frame(blob, frame)
+                kind = "mask" if frame["kind"] == 1 else "data"
+                print(json.dumps({"key": key, "sensor": frame["sensor"], "kind": kind, "dtype": array.dtype.str,
+                                  "shape": list(array.shape), "sha256": hashlib.sha256(array.astype(array.dtype.newbyteorder("<")).tobytes()).hexdigest()}))
+                if dump:
+                    arrays[f"{key}/{frame['sensor']}/{kind}"] = array
+            total += 1
+    check(total == sum(index["splits"].values()), "split counts disagree with the shards")
+    if dump:
+        np.savez(dump, **arrays)
+    print(f"read_shards: {total} records in {len(index['shards'])} shards, all checks passed", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv))
+    except FormatError as e:
+        print(f"read_shards: {e}", file=sys.stderr)
+        sys.exit(1)
