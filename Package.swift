@@ -8,6 +8,9 @@ let package = Package(
     products: [
         .library(name: "GeoRaster", targets: ["GeoRaster"]),
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
+        .library(name: "ShardInspection", targets: ["ShardInspection"]),
+        .library(name: "CLICore", targets: ["CLICore"]),
+        .executable(name: "inspect-shards", targets: ["inspect-shards"]),
     ],
     targets: [
         .systemLibrary(
@@ -22,9 +25,14 @@ let package = Package(
 
         .target(name: "GeoRaster", dependencies: ["CGDAL"]),
         .target(name: "ShardFormat", dependencies: ["CZstd"]),
+        .target(name: "CLICore"),
+        .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
+        .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
+        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat"]),
 
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
+        .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore"]),
     ],
     swiftLanguageModes: [.v6]
 )

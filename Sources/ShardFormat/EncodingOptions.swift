@@ -16,15 +16,12 @@ public struct EncodingOptions: Sendable, Equatable {
     /// The filter for an element type.
     public func filter(for dtype: DType) -> FrameFilter { filters[dtype] ?? Self.defaultFilter(for: dtype) }
 
-    /// Defaults chosen from the codec measurements in the README: delta+shuffle for integer
-    /// imagery, shuffle for floating point (whose low mantissa bytes do not difference well),
-    /// nothing for bytes.
+    /// Defaults chosen from the codec measurements in the README: `shuffle` for every multi-byte
+    /// type. On real Sentinel-2 it stores 8 % less than plain zstd and decodes about twice as fast
+    /// (2.0 vs 1.1 GB/s); `delta+shuffle` stores another 5 % less but decodes at 0.9 GB/s, and a
+    /// trainer must not wait for data. For bytes shuffling is the identity, so `none`.
     public static func defaultFilter(for dtype: DType) -> FrameFilter {
-        switch dtype {
-        case .u8: .none
-        case .i16, .u16, .i32: .deltaShuffle
-        case .f32, .f64: .shuffle
-        }
+        dtype == .u8 ? .none : .shuffle
     }
 
     /// The histogram range for a sensor, defaulting by element type.

@@ -27,94 +27,106 @@ public enum FrameFilter: String, Sendable, CaseIterable, Codable {
 
     /// Applies the filter: `source` → `destination` (same byte count), for elements of
     /// `elementSize` bytes in rows of `rowLength` elements.
-    func encode(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
-                elementSize: Int, rowLength: Int) {
+    public func encode(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                       elementSize: Int, rowLength: Int) {
         precondition(source.count == destination.count && source.count % elementSize == 0)
-        switch self {
-        case .none:
+        if self == .none || (self == .shuffle && elementSize == 1) {
             destination.copyMemory(from: source)
-        case .shuffle:
-            Self.shuffle(source, into: destination, elementSize: elementSize)
-        case .deltaShuffle:
-            // Difference into the destination, then shuffle through a scratch copy.
-            let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 16)
-            defer { scratch.deallocate() }
-            Self.delta(source, into: scratch, elementSize: elementSize, rowLength: rowLength, forward: true)
-            Self.shuffle(UnsafeRawBufferPointer(scratch), into: destination, elementSize: elementSize)
+            return
         }
-    }
-
-    /// Reverses the filter in place.
-    func decode(_ bytes: UnsafeMutableRawBufferPointer, elementSize: Int, rowLength: Int) {
-        guard self != .none, elementSize > 0 else { return }
-        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
-        defer { scratch.deallocate() }
-        Self.unshuffle(UnsafeRawBufferPointer(bytes), into: scratch, elementSize: elementSize)
-        if self == .deltaShuffle {
-            Self.delta(UnsafeRawBufferPointer(scratch), into: bytes, elementSize: elementSize, rowLength: rowLength, forward: false)
-        } else {
-            bytes.copyMemory(from: UnsafeRawBufferPointer(scratch))
-        }
-    }
-
-    private static func shuffle(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, elementSize k: Int) {
-        let n = src.count / k
-        guard k > 1 else { dst.copyMemory(from: src); return }
-        for b in 0..<k {
-            let plane = b * n
-            var s = b
-            for i in 0..<n {
-                dst[plane + i] = src[s]
-                s += k
-            }
-        }
-    }
-
-    private static func unshuffle(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, elementSize k: Int) {
-        let n = src.count / k
-        guard k > 1 else { dst.copyMemory(from: src); return }
-        for b in 0..<k {
-            let plane = b * n
-            var d = b
-            for i in 0..<n {
-                dst[d] = src[plane + i]
-                d += k
-            }
-        }
-    }
-
-    private static func delta(_ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer,
-                              elementSize: Int, rowLength: Int, forward: Bool) {
+        let delta = self == .deltaShuffle
+        // Concrete calls, so each width gets a specialised loop.
         switch elementSize {
-        case 1: delta(src, dst, UInt8.self, rowLength, forward)
-        case 2: delta(src, dst, UInt16.self, rowLength, forward)
-        case 4: delta(src, dst, UInt32.self, rowLength, forward)
-        default: delta(src, dst, UInt64.self, rowLength, forward)
+        case 1: Self.encode(source, into: destination, UInt8.self, rowLength: rowLength, delta: delta)
+        case 2: Self.encode(source, into: destination, UInt16.self, rowLength: rowLength, delta: delta)
+        case 4: Self.encode(source, into: destination, UInt32.self, rowLength: rowLength, delta: delta)
+        default: Self.encode(source, into: destination, UInt64.self, rowLength: rowLength, delta: delta)
         }
     }
 
-    private static func delta<T: FixedWidthInteger & UnsignedInteger>(
-        _ src: UnsafeRawBufferPointer, _ dst: UnsafeMutableRawBufferPointer, _: T.Type, _ rowLength: Int, _ forward: Bool
+    /// Reverses the filter: `source` (filtered bytes) → `destination` (the original array).
+    public func decode(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                       elementSize: Int, rowLength: Int) {
+        precondition(source.count == destination.count && source.count % elementSize == 0)
+        if self == .none || (self == .shuffle && elementSize == 1) {
+            destination.copyMemory(from: source)
+            return
+        }
+        let delta = self == .deltaShuffle
+        switch elementSize {
+        case 1: Self.decode(source, into: destination, UInt8.self, rowLength: rowLength, delta: delta)
+        case 2: Self.decode(source, into: destination, UInt16.self, rowLength: rowLength, delta: delta)
+        case 4: Self.decode(source, into: destination, UInt32.self, rowLength: rowLength, delta: delta)
+        default: Self.decode(source, into: destination, UInt64.self, rowLength: rowLength, delta: delta)
+        }
+    }
+
+    // One fused pass per direction: element i's byte b lives at plane b, position i; the delta runs
+    // along each row on the element's bits as an unsigned integer with wrap-around.
+    private static func encode<T: FixedWidthInteger & UnsignedInteger>(
+        _ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, _: T.Type, rowLength: Int, delta: Bool
     ) {
-        let n = src.count / MemoryLayout<T>.size
-        let w = max(1, rowLength)
+        let k = MemoryLayout<T>.size, n = src.count / k, w = max(1, rowLength)
+        let out = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var previous: T = 0
+        for i in 0..<n {
+            if i % w == 0 { previous = 0 }
+            let x = T(littleEndian: src.loadUnaligned(fromByteOffset: i * k, as: T.self))
+            let v = delta ? x &- previous : x
+            previous = x
+            for b in 0..<k { out[b * n + i] = UInt8(truncatingIfNeeded: v >> (8 * b)) }
+        }
+    }
+
+    private static func decode<T: FixedWidthInteger & UnsignedInteger>(
+        _ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, _: T.Type, rowLength: Int, delta: Bool
+    ) {
+        unshuffle(src, into: dst, T.self)
+        guard delta else { return }
+        // Prefix sums along each row, in place, on the restored elements.
+        let k = MemoryLayout<T>.size, n = src.count / k, w = max(1, rowLength)
         var rowStart = 0
         while rowStart < n {
-            let rowEnd = min(n, rowStart + w)
             var previous: T = 0
-            for i in rowStart..<rowEnd {
-                let x = T(littleEndian: src.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self))
-                let y: T
-                if forward {
-                    y = x &- previous
-                    previous = x
-                } else {
-                    y = x &+ previous
-                    previous = y
-                }
-                dst.storeBytes(of: y.littleEndian, toByteOffset: i * MemoryLayout<T>.size, as: T.self)
+            for i in rowStart..<min(n, rowStart + w) {
+                let v = T(littleEndian: dst.loadUnaligned(fromByteOffset: i * k, as: T.self)) &+ previous
+                previous = v
+                dst.storeBytes(of: v.littleEndian, toByteOffset: i * k, as: T.self)
             }
-            rowStart = rowEnd
+            rowStart += w
+        }
+    }
+
+    /// Byte planes → elements. 2- and 4-byte elements go 16 at a time through SIMD registers.
+    private static func unshuffle<T: FixedWidthInteger & UnsignedInteger>(
+        _ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, _: T.Type
+    ) {
+        let k = MemoryLayout<T>.size, n = src.count / k
+        let base = src.baseAddress!, out = dst.baseAddress!
+        var i = 0
+        if k == 2 {
+            while i + 16 <= n {
+                let b0 = SIMD16<UInt16>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+                let b1 = SIMD16<UInt16>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: n + i, as: SIMD16<UInt8>.self))
+                out.storeBytes(of: b0 | (b1 &<< 8), toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
+                i += 16
+            }
+        } else if k == 4 {
+            while i + 16 <= n {
+                let b0 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
+                let b1 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: n + i, as: SIMD16<UInt8>.self))
+                let b2 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: 2 * n + i, as: SIMD16<UInt8>.self))
+                let b3 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: 3 * n + i, as: SIMD16<UInt8>.self))
+                out.storeBytes(of: b0 | (b1 &<< 8) | (b2 &<< 16) | (b3 &<< 24), toByteOffset: 4 * i, as: SIMD16<UInt32>.self)
+                i += 16
+            }
+        }
+        let planes = base.assumingMemoryBound(to: UInt8.self)
+        while i < n {
+            var v: T = 0
+            for b in 0..<k { v |= T(planes[b * n + i]) << (8 * b) }
+            dst.storeBytes(of: v.littleEndian, toByteOffset: i * k, as: T.self)
+            i += 1
         }
     }
 }

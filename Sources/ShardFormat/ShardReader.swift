@@ -110,28 +110,36 @@ public final class ShardReader: Sendable {
     }
 
     /// Reads and decodes one frame into `destination` (exactly `descriptor.rawSize` bytes): reads
-    /// only that frame's bytes, decompresses (zstd verifies its checksum) and reverses the filter.
+    /// only that frame's bytes, checks its CRC-32, decompresses (zstd verifies its content checksum)
+    /// and reverses the filter. `scratch` is reused between calls to avoid allocations.
     public func read(_ descriptor: FrameDescriptor, into destination: UnsafeMutableRawBufferPointer,
                      codec: ZstdCodec, scratch: inout [UInt8]) throws {
         guard destination.count == descriptor.rawSize else {
             throw ShardError(.invalidArgument, file: source.name,
                              message: "buffer of \(destination.count) bytes for a frame of \(descriptor.rawSize)")
         }
-        if scratch.count < descriptor.size { scratch = [UInt8](repeating: 0, count: descriptor.size) }
-        try scratch.withUnsafeMutableBytes { (raw) throws in
+        let filtered = descriptor.filter == .none ? 0 : descriptor.rawSize
+        if scratch.count < descriptor.size + filtered { scratch = [UInt8](repeating: 0, count: descriptor.size + filtered) }
+        try scratch.withUnsafeMutableBytes { raw in
             let compressed = UnsafeMutableRawBufferPointer(rebasing: raw[0..<descriptor.size])
             try source.read(at: descriptor.offset, into: compressed)
             guard CRC32.checksum(UnsafeRawBufferPointer(compressed)) == descriptor.crc32 else {
                 throw ShardError(.checksumMismatch, file: source.name, location: "frame at offset \(descriptor.offset)",
                                  message: "frame CRC-32 mismatch")
             }
+            // Unfiltered frames decompress straight into the caller's buffer; filtered ones into
+            // scratch, from which the filter's inverse writes the caller's buffer in one pass.
+            let target = filtered == 0 ? destination : UnsafeMutableRawBufferPointer(rebasing: raw[descriptor.size..<(descriptor.size + filtered)])
             do {
-                try codec.decompress(UnsafeRawBufferPointer(compressed), into: destination)
+                try codec.decompress(UnsafeRawBufferPointer(compressed), into: target)
             } catch let error as ShardError {
                 throw ShardError(error.kind, file: source.name, location: "frame at offset \(descriptor.offset)", message: error.message)
             }
+            if filtered > 0 {
+                descriptor.filter.decode(UnsafeRawBufferPointer(target), into: destination,
+                                         elementSize: descriptor.dtype.size, rowLength: descriptor.width)
+            }
         }
-        descriptor.filter.decode(destination, elementSize: descriptor.dtype.size, rowLength: descriptor.width)
     }
 
     /// Reads one sensor's array (or mask) of a record as raw little-endian bytes.

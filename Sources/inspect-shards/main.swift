@@ -1,0 +1,173 @@
+import CLICore
+import Foundation
+import ShardFormat
+import ShardInspection
+
+/// Prints a Codable value as sorted, pretty JSON.
+func printJSON(_ value: some Encodable) throws {
+    let e = JSONEncoder()
+    e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+    print(String(decoding: try e.encode(value), as: UTF8.self))
+}
+
+let summary = Subcommand(
+    name: "summary", summary: "records per split and sensor, bytes, compression, dates, CRSs, statistics",
+    usage: "summary DIR [--json]",
+    help: "Reads dataset.json and every record header (no pixels).\n  --json  print JSON instead of text"
+) { args in
+    let a = try Arguments(args, flags: ["json"])
+    let dir = try a.positionals(["DIR"])[0]
+    let s = try DatasetSummary(reader: try DatasetReader(directory: dir))
+    if a.has("json") { try printJSON(s) } else { print(s.text, terminator: "") }
+    return .success
+}
+
+let list = Subcommand(
+    name: "ls", summary: "one line per record: key, split, footprint, sensors and valid fractions",
+    usage: "ls DIR [--split S] [--json]",
+    help: "  --split S  only records of split S\n  --json     print a JSON array"
+) { args in
+    let a = try Arguments(args, options: ["split"], flags: ["json"])
+    let reader = try DatasetReader(directory: try a.positionals(["DIR"])[0])
+    struct Row: Encodable { let key: String; let split: String; let footprint: [Double]; let validFraction: [String: Double] }
+    var rows: [Row] = []
+    for location in reader.locations(split: a.value("split")) {
+        let m = try reader.metadata(at: location)
+        let valid = Dictionary(m.sensors.map { ($0.sensor, $0.validFraction) }, uniquingKeysWith: { a, _ in a })
+        if a.has("json") {
+            rows.append(Row(key: m.key, split: m.split, footprint: m.footprint, validFraction: valid))
+        } else {
+            let fp = m.footprint.map { String(format: "%.1f", $0) }.joined(separator: ",")
+            let sensors = m.sensors.map { "\($0.sensor)=\(String(format: "%.2f", $0.validFraction))" }.joined(separator: " ")
+            print("\(m.key)\t\(m.split)\t[\(fp)]\t\(sensors)")
+        }
+    }
+    if a.has("json") { try printJSON(rows) }
+    return .success
+}
+
+let show = Subcommand(
+    name: "show", summary: "everything about one record",
+    usage: "show DIR KEY [--json]", help: "Prints the record header and its frames (sizes, filters, offsets).\n  --json  print JSON"
+) { args in
+    let a = try Arguments(args, flags: ["json"])
+    let p = try a.positionals(["DIR", "KEY"])
+    let reader = try DatasetReader(directory: p[0])
+    guard let location = reader.locate(key: p[1]) else { throw UsageError("no record with key \"\(p[1])\"") }
+    let meta = try reader.metadata(at: location)
+    let shard = reader.shards[location.shard]
+    if a.has("json") { try printJSON(meta); return .success }
+    print("record \(meta.key)  split \(meta.split)  cell \(meta.cell)  shard \(reader.index.shards[location.shard].file) #\(location.record)")
+    print("  footprint \(meta.footprint) in \(meta.crs.count > 60 ? String(meta.crs.prefix(60)) + "…" : meta.crs)")
+    for (k, v) in meta.attributes.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
+    for s in meta.sensors {
+        print("  sensor \(s.sensor): \(s.dtype.rawValue) \(s.shape.map(String.init).joined(separator: "×")) bands \(s.bands.joined(separator: ","))")
+        print("    geotransform \(s.geotransform)  valid \(String(format: "%.4f", s.validFraction))\(s.nodata.map { "  nodata \($0)" } ?? "")\(s.acquired.map { "  acquired \($0)" } ?? "")")
+        if !s.sources.isEmpty { print("    sources \(s.sources.joined(separator: ", "))") }
+        for kind in [FrameKind.data, .mask] {
+            if let f = try shard.frame(record: location.record, sensor: s.sensor, kind: kind) {
+                print("    \(kind) frame: \(f.size) B stored, \(f.rawSize) B raw (ratio \(String(format: "%.2f", Double(f.rawSize) / Double(max(1, f.size))))), filter \(f.filter.rawValue), offset \(f.offset)")
+            }
+        }
+    }
+    return .success
+}
+
+let verify = Subcommand(
+    name: "verify", summary: "check every checksum, SHA-256 and the index; exit 0 only when all is sound",
+    usage: "verify DIR [--json]",
+    help: "Checks each shard's size and SHA-256 against dataset.json, the footer CRC-32, every record header's\nCRC-32 and every frame's CRC-32 and zstd checksum. Names each damaged shard and record.\n  --json  print the report as JSON"
+) { args in
+    let a = try Arguments(args, flags: ["json"])
+    let dir = try a.positionals(["DIR"])[0]
+    let progress = ProgressReporter(label: "verify: shards", total: nil)
+    let report = DatasetVerifier.verify(directory: dir) { done, total in progress.update(done: done, detail: "of \(total)") }
+    if a.has("json") {
+        struct Out: Encodable { let sound: Bool; let shards, records, frames, bytes: Int; let problems: [String] }
+        try printJSON(Out(sound: report.isSound, shards: report.shardsChecked, records: report.recordsChecked,
+                          frames: report.framesChecked, bytes: report.bytesChecked, problems: report.problems.map(\.description)))
+    } else {
+        for p in report.problems { print("DAMAGED \(p)") }
+        print("\(report.isSound ? "sound" : "NOT SOUND"): \(report.shardsChecked) shards, \(report.recordsChecked) records, "
+              + "\(report.framesChecked) frames, \(report.bytesChecked) bytes checked; \(report.problems.count) problem(s)")
+    }
+    return report.isSound ? .success : .failure
+}
+
+let stats = Subcommand(
+    name: "stats", summary: "per-sensor per-band statistics table",
+    usage: "stats DIR [--split S] [--json]",
+    help: "Valid-pixel count, mean, standard deviation, min, max and 2/98 % percentiles (from the histogram).\n  --split S  statistics of one split only\n  --json     print JSON"
+) { args in
+    let a = try Arguments(args, options: ["split"], flags: ["json"])
+    let index = try DatasetIndex.load(directory: try a.positionals(["DIR"])[0])
+    let table: [String: [BandStatistics]]
+    if let split = a.value("split") {
+        guard let s = index.splitStatistics[split] else { throw UsageError("no split \"\(split)\"; splits: \(index.splits.keys.sorted())") }
+        table = s
+    } else {
+        table = index.statistics
+    }
+    if a.has("json") { try printJSON(table); return .success }
+    print("sensor     band          count         mean          std          min          max        p2        p98")
+    for sensor in index.sensors {
+        for (band, s) in zip(sensor.bands, table[sensor.name] ?? []) {
+            func f(_ v: Double?) -> String { v.map { String(format: "%12.4g", $0) } ?? String(repeating: " ", count: 11) + "-" }
+            print(sensor.name.padding(toLength: 10, withPad: " ", startingAt: 0) + " " + band.padding(toLength: 8, withPad: " ", startingAt: 0)
+                  + String(format: "%12d", s.count) + " " + f(s.mean) + " " + f(s.standardDeviation) + " " + f(s.min) + " " + f(s.max)
+                  + " " + f(s.percentile(0.02)) + " " + f(s.percentile(0.98)))
+        }
+    }
+    return .success
+}
+
+let quicklook = Subcommand(
+    name: "quicklook", summary: "PNG of a record's sensors side by side, 2–98 % stretched",
+    usage: "quicklook DIR KEY --out FILE.png [--bands SENSOR=3,2,1]... [--height PX]",
+    help: "  --out FILE.png         where to write the PNG\n  --bands SENSOR=B,B,B   1-based bands shown as RGB (or one band as grey); default: first three\n  --height PX            panel height in pixels (default 256)"
+) { args in
+    let a = try Arguments(args, options: ["out", "bands", "height"])
+    let p = try a.positionals(["DIR", "KEY"])
+    guard let out = a.value("out") else { throw UsageError("--out FILE.png is required") }
+    var bands: [String: [Int]] = [:]
+    for spec in a.all("bands") {
+        let parts = spec.split(separator: "=", maxSplits: 1)
+        let numbers = parts.count == 2 ? parts[1].split(separator: ",").compactMap { Int($0) } : []
+        guard parts.count == 2, !numbers.isEmpty else { throw UsageError("--bands takes SENSOR=B,B,B, got \"\(spec)\"") }
+        bands[String(parts[0])] = numbers
+    }
+    try QuickLook.render(reader: try DatasetReader(directory: p[0]), key: p[1], bands: bands,
+                         height: try a.integer("height", in: 16...4096) ?? 256, output: out)
+    print(out)
+    return .success
+}
+
+let export = Subcommand(
+    name: "export", summary: "one georeferenced GeoTIFF per sensor of a record",
+    usage: "export DIR KEY --out FOLDER",
+    help: "Writes FOLDER/<sensor>.tif with the record's geotransform, CRS, band names, nodata and mask,\nso the sensors can be overlaid in QGIS."
+) { args in
+    let a = try Arguments(args, options: ["out"])
+    let p = try a.positionals(["DIR", "KEY"])
+    guard let out = a.value("out") else { throw UsageError("--out FOLDER is required") }
+    for path in try RecordExporter.export(reader: try DatasetReader(directory: p[0]), key: p[1], folder: out) { print(path) }
+    return .success
+}
+
+let footprints = Subcommand(
+    name: "footprints", summary: "record footprints as GeoJSON or GeoPackage polygons",
+    usage: "footprints DIR --out FILE.geojson|FILE.gpkg",
+    help: "Writes one polygon per record with key, split and sensors as attributes (through OGR)."
+) { args in
+    let a = try Arguments(args, options: ["out"])
+    let dir = try a.positionals(["DIR"])[0]
+    guard let out = a.value("out") else { throw UsageError("--out FILE.geojson|FILE.gpkg is required") }
+    let n = try FootprintExporter.export(reader: try DatasetReader(directory: dir), output: out)
+    print("\(out): \(n) footprints")
+    return .success
+}
+
+CommandLineTool(
+    name: "inspect-shards", summary: "inspect, verify and export GeoPairs datasets",
+    subcommands: [summary, list, show, verify, stats, quicklook, export, footprints]
+).main()

@@ -1,0 +1,84 @@
+import Foundation
+import GeoRaster
+import ShardFormat
+import ShardInspection
+import Testing
+
+enum RealData {
+    static let directory: String? = {
+        guard let dir = ProcessInfo.processInfo.environment["GEOPAIRS_REAL_DATA"], !dir.isEmpty else {
+            print("notice: GEOPAIRS_REAL_DATA is unset; tests on the shared real rasters are skipped")
+            return nil
+        }
+        return dir
+    }()
+    static var available: Bool { directory != nil }
+    static func path(_ name: String) -> String { "\(directory ?? "/nonexistent")/\(name)" }
+}
+
+/// Builds a one-split dataset whose records are windows of real rasters (one sensor per raster).
+func datasetFromRealWindows(_ windows: [(sensor: String, path: String, window: PixelWindow)]) throws -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("insp-\(UUID().uuidString)").path
+    var metas: [SensorMetadata] = []
+    var arrays: [[UInt8]] = []
+    var schemas: [SensorSchema] = []
+    for (sensor, path, window) in windows {
+        let raster = try Raster(path: path)
+        let type = try #require(try raster.dataType(band: 1))
+        let dtype = try #require(DType(rawValue: type.rawValue))
+        let t = try raster.geoTransform
+        let origin = t.world(pixel: Double(window.x), line: Double(window.y))
+        let bytes: [UInt8]
+        switch type {
+        case .uint16: bytes = try raster.read(window: window, as: UInt16.self).withUnsafeBytes { Array($0) }
+        case .float32: bytes = try raster.read(window: window, as: Float.self).withUnsafeBytes { Array($0) }
+        case .uint8: bytes = try raster.read(window: window, as: UInt8.self)
+        default: bytes = try raster.read(window: window, as: Int16.self).withUnsafeBytes { Array($0) }
+        }
+        let bands = (1...raster.bandCount).map { "b\($0)" }
+        let shape = [raster.bandCount, window.height, window.width]
+        let crs = try raster.crs
+        metas.append(SensorMetadata(sensor: sensor, bands: bands, dtype: dtype, shape: shape,
+                                    geotransform: [origin.x, t.pixelWidth, 0, origin.y, 0, t.pixelHeight],
+                                    crs: crs.epsg.map { "EPSG:\($0)" } ?? crs.wkt, sources: [path]))
+        arrays.append(bytes)
+        schemas.append(SensorSchema(name: sensor, bands: bands, dtype: dtype, gsd: t.pixelWidth, shape: shape))
+    }
+    let first = metas[0]
+    let record = Record(metadata: RecordMetadata(
+        key: "window-0", cell: [0, 0], split: "train",
+        footprint: [first.geotransform[0], first.geotransform[3] + Double(first.shape[1]) * first.geotransform[5],
+                    first.geotransform[0] + Double(first.shape[2]) * first.geotransform[1], first.geotransform[3]],
+        crs: first.crs, sensors: metas), arrays: arrays)
+    let writer = try DatasetWriter(directory: dir, sensors: schemas, fingerprint: "real")
+    try writer.append(try RecordEncoder().encode(record))
+    _ = try writer.finish(name: "real-windows", grid: nil, manifest: nil, inputs: [])
+    return dir
+}
+
+@Suite("Record export", .enabled(if: RealData.available))
+struct ExportTests {
+    @Test("Exported GeoTIFFs give back the source window's pixels and georeferencing")
+    func exportMatchesSourceWindow() throws {
+        let s2 = RealData.path("gefolki_s2_patch11.tif"), aber = RealData.path("aber_s2_20210527_epsg27700.tif")
+        let dir = try datasetFromRealWindows([("s2", s2, PixelWindow(x: 100, y: 50, width: 64, height: 48)),
+                                              ("aber", aber, PixelWindow(x: 10, y: 20, width: 30, height: 40))])
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)").path
+        let paths = try RecordExporter.export(reader: try DatasetReader(directory: dir), key: "window-0", folder: out)
+        #expect(paths.map { ($0 as NSString).lastPathComponent } == ["s2.tif", "aber.tif"])
+
+        for (path, source, window) in [(paths[0], s2, PixelWindow(x: 100, y: 50, width: 64, height: 48)),
+                                       (paths[1], aber, PixelWindow(x: 10, y: 20, width: 30, height: 40))] {
+            let exported = try Raster(path: path), original = try Raster(path: source)
+            #expect(exported.width == window.width && exported.height == window.height && exported.bandCount == original.bandCount)
+            #expect(try exported.crs == original.crs)
+            let t = try original.geoTransform, e = try exported.geoTransform
+            #expect(e.originX == t.originX + Double(window.x) * t.pixelWidth)
+            #expect(e.originY == t.originY + Double(window.y) * t.pixelHeight)
+            #expect(e.pixelWidth == t.pixelWidth && e.pixelHeight == t.pixelHeight)
+            #expect(try exported.dataType(band: 1) == original.dataType(band: 1))
+            let a: [Double] = try exported.read(), b: [Double] = try original.read(window: window)
+            #expect(a == b)
+        }
+    }
+}
