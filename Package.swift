@@ -10,7 +10,9 @@ let package = Package(
         .library(name: "ShardFormat", targets: ["ShardFormat"]),
         .library(name: "ShardInspection", targets: ["ShardInspection"]),
         .library(name: "CLICore", targets: ["CLICore"]),
+        .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .executable(name: "inspect-shards", targets: ["inspect-shards"]),
+        .executable(name: "build-dataset", targets: ["build-dataset"]),
     ],
     targets: [
         .systemLibrary(
@@ -26,8 +28,10 @@ let package = Package(
         .target(name: "GeoRaster", dependencies: ["CGDAL"]),
         .target(name: "ShardFormat", dependencies: ["CZstd"]),
         .target(name: "CLICore"),
+        .target(name: "DatasetBuilder", dependencies: ["GeoRaster", "ShardFormat"]),
         .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
+        .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
         .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat"]),
 
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster"]),

@@ -14,6 +14,9 @@ struct BuildJournal: Codable, Equatable {
     /// Identifies the build configuration; a journal from another configuration is not resumed.
     var fingerprint: String
     var shards: [CompletedShard]
+    /// The first plan position whose records are not all in completed shards: a resumed build
+    /// restarts there and skips the keys already written.
+    var resumePosition: Int
 
     static let fileName = ".geopairs-journal.json"
 

@@ -6,8 +6,8 @@ import Foundation
 /// Shard boundaries depend only on each split's record sequence, and statistics are merged per
 /// shard and then over shards in a fixed order, so the same records give the same bytes — also when
 /// a build resumes: after a crash, a new writer on the same directory and fingerprint keeps the
-/// completed shards (listed in the journal), and ``isAlreadyWritten(key:)`` tells the caller which
-/// records to skip.
+/// completed shards (listed in the journal); the caller restarts at ``resumePosition`` and skips the
+/// records for which ``isAlreadyWritten(key:)`` is true.
 public final class DatasetWriter {
     public let directory: String
     public let sensors: [SensorSchema]
@@ -15,7 +15,18 @@ public final class DatasetWriter {
     private let fingerprint: String
     private var journal: BuildJournal
     private var completedKeys: Set<String>
-    private var open: [String: (writer: ShardWriter, keys: [String], stats: [String: [BandStatistics]])] = [:]
+    private var open: [String: OpenShard] = [:]
+
+    private struct OpenShard {
+        var writer: ShardWriter
+        var keys: [String] = []
+        var stats: [String: [BandStatistics]] = [:]
+        /// Plan position of the shard's first record.
+        var firstPosition: Int
+    }
+
+    /// Called after each shard is completed and journaled (e.g. to report progress).
+    public var onShardCompleted: ((ShardInfo) -> Void)?
 
     /// Opens a dataset directory for writing, resuming from its journal when the fingerprint matches.
     /// - Parameters:
@@ -43,7 +54,7 @@ public final class DatasetWriter {
         if fm.fileExists(atPath: (directory as NSString).appendingPathComponent("dataset.json")) {
             throw ShardError(.invalidArgument, file: directory, message: "already holds a finished dataset (use --force to rebuild)")
         }
-        var journal = try BuildJournal.load(directory: directory) ?? BuildJournal(fingerprint: fingerprint, shards: [])
+        var journal = try BuildJournal.load(directory: directory) ?? BuildJournal(fingerprint: fingerprint, shards: [], resumePosition: 0)
         if journal.fingerprint != fingerprint {
             throw ShardError(.invalidArgument, file: directory,
                              message: "holds an interrupted build of a different manifest or inputs (use --force to start over)")
@@ -68,13 +79,17 @@ public final class DatasetWriter {
     /// Number of records in completed shards from earlier runs.
     public var resumedRecordCount: Int { completedKeys.count }
 
+    /// The plan position to restart from (0 for a new build).
+    public var resumePosition: Int { journal.resumePosition }
+
     /// Bytes written so far (completed shards plus the open ones).
     public var bytesWritten: Int {
         journal.shards.reduce(0) { $0 + $1.info.bytes } + open.values.reduce(0) { $0 + $1.writer.byteCount }
     }
 
     /// Appends a record to its split's current shard, rolling to a new shard when it is full.
-    public func append(_ record: EncodedRecord) throws {
+    /// - Parameter position: the record's place in the caller's plan (non-decreasing), used to resume.
+    public func append(_ record: EncodedRecord, position: Int = 0) throws {
         let split = record.metadata.split
         guard !split.isEmpty, split.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) else {
             throw ShardError(.invalidArgument, file: directory, location: "record \(record.metadata.key)",
@@ -83,7 +98,8 @@ public final class DatasetWriter {
         if open[split] == nil {
             let number = journal.shards.filter { $0.info.split == split }.count
             let name = String(format: "shards/%@-%05d.%@", split, number, ShardLayout.fileExtension)
-            open[split] = (try ShardWriter(path: (directory as NSString).appendingPathComponent(name), sensors: sensors.map(\.name)), [], [:])
+            open[split] = OpenShard(writer: try ShardWriter(path: (directory as NSString).appendingPathComponent(name), sensors: sensors.map(\.name)),
+                                    firstPosition: position)
         }
         try open[split]!.writer.append(record)
         open[split]!.keys.append(record.metadata.key)
@@ -94,21 +110,24 @@ public final class DatasetWriter {
         }
         let w = open[split]!.writer
         if w.byteCount >= sharding.targetBytes || sharding.maxRecords.map({ w.recordCount >= $0 }) == true {
-            try closeShard(split)
+            try closeShard(split, position: position)
         }
     }
 
-    private func closeShard(_ split: String) throws {
+    private func closeShard(_ split: String, position: Int) throws {
         guard let current = open.removeValue(forKey: split) else { return }
         var info = try current.writer.finish(split: split)
         info.file = "shards/" + (info.file as NSString).lastPathComponent
         journal.shards.append(.init(info: info, keys: current.keys, statistics: current.stats))
+        // Records of still-open shards would be lost in a crash: a resume must redo them.
+        journal.resumePosition = open.values.map(\.firstPosition).reduce(position, min)
         try journal.save(directory: directory)
+        onShardCompleted?(info)
     }
 
     /// Closes every shard and writes `dataset.json` (atomically, last); removes the journal.
     public func finish(name: String, grid: GridInfo?, manifest: JSONValue?, inputs: [InputFile]) throws -> DatasetIndex {
-        for split in open.keys.sorted() { try closeShard(split) }
+        for split in open.keys.sorted() { try closeShard(split, position: Int.max) }
         // A fixed order (split, then shard number) makes the merged statistics reproducible.
         let shards = journal.shards.sorted { ($0.info.split, $0.info.file) < ($1.info.split, $1.info.file) }
         var statistics: [String: [BandStatistics]] = [:]

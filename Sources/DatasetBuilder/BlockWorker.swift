@@ -1,0 +1,192 @@
+import Foundation
+import GeoRaster
+import ShardFormat
+
+/// What one block produced: its encoded records (in cell order) and counts for progress.
+struct BlockResult: Sendable {
+    var records: [EncodedRecord]
+    var cells: Int
+}
+
+/// One sensor's block warped and ready to cut: raw little-endian C×H×W bytes and per-pixel flags.
+private struct WarpedBlock {
+    var bytes: [UInt8]
+    var valid: [UInt8]
+    /// 1 where the cloud-mask band flags the pixel (only with a cloud mask).
+    var cloudy: [UInt8]?
+    var width: Int
+    var height: Int
+    var scenes: [(scene: Scene, bounds: BoundingBox)]
+}
+
+/// Turns blocks of the plan into encoded records. Owns GDAL handles and a zstd context, so each
+/// instance is confined to one worker thread (GDAL 3.6 handles must not be shared).
+final class BlockWorker {
+    private let plan: BuildPlan
+    private let encoder: RecordEncoder
+    private let warpOptions: WarpOptions
+    private var rasters: [String: Raster] = [:]
+    private var rasterOrder: [String] = []
+    private static let maxOpenRasters = 256
+
+    init(plan: BuildPlan, warpOptions: WarpOptions) {
+        self.plan = plan
+        encoder = RecordEncoder(options: plan.manifest.encoding)
+        self.warpOptions = warpOptions
+    }
+
+    /// An open handle for a path, kept in a small least-recently-opened cache.
+    private func raster(_ path: String) throws -> Raster {
+        if let r = rasters[path] { return r }
+        let r = try Raster(path: path)
+        rasters[path] = r
+        rasterOrder.append(path)
+        if rasterOrder.count > Self.maxOpenRasters { rasters[rasterOrder.removeFirst()] = nil }
+        return r
+    }
+
+    func process(_ block: PlanBlock, skip: (String) -> Bool) throws -> BlockResult {
+        let zone = plan.zones[block.zone]
+        let manifest = plan.manifest
+        let cells = block.cells.map { zone.cells[$0] }.filter { !skip($0.key) }
+        guard !cells.isEmpty else { return BlockResult(records: [], cells: block.cells.count) }
+        var warped: [String: WarpedBlock] = [:]
+        for sensor in manifest.sensors where cells.contains(where: { $0.sensors.contains(sensor.name) }) {
+            let scenes = zone.scenes[sensor.name]!.filter { $0.bounds.intersection(block.box) != nil }
+            guard !scenes.isEmpty else { continue }
+            warped[sensor.name] = try warp(sensor, scenes: scenes, box: block.box, crs: zone.crs)
+        }
+        var records: [EncodedRecord] = []
+        for cell in cells {
+            if let record = try cut(cell, zone: zone, block: block.box, warped: warped) {
+                records.append(try encoder.encode(record))
+            }
+        }
+        return BlockResult(records: records, cells: block.cells.count)
+    }
+
+    /// One warp of every scene of a sensor over the block, all bands stacked.
+    private func warp(_ sensor: SensorConfig, scenes: [(scene: Scene, bounds: BoundingBox)], box: BoundingBox, crs: CRS) throws -> WarpedBlock {
+        let grid = try GridSpec(crs: crs, bounds: box, pixelSize: sensor.gsd)
+        var inputs: [WarpInput] = []
+        let resampling = sensor.resamplingPerBand
+        if sensor.bands.first?.file != nil {
+            for (i, _) in sensor.bands.enumerated() {
+                let rasters = try scenes.map { try raster($0.scene.bands[i].path) }
+                let band = scenes[0].scene.bands[i].band
+                inputs.append(WarpInput(rasters: rasters, bands: rasters[0].bandCount == 1 && band == 1 ? nil : [band],
+                                        resampling: resampling[i], nodata: sensor.nodata))
+            }
+        } else {
+            // Consecutive bands with the same resampling share one warp.
+            let rasters = try scenes.map { try raster($0.scene.path) }
+            var start = 0
+            while start < sensor.bands.count {
+                var end = start + 1
+                while end < sensor.bands.count && resampling[end] == resampling[start] { end += 1 }
+                let indices = scenes[0].scene.bands[start..<end].map(\.band)
+                inputs.append(WarpInput(rasters: rasters, bands: indices, resampling: resampling[start], nodata: sensor.nodata))
+                start = end
+            }
+        }
+        let (bytes, valid) = try warpBytes(inputs, grid: grid, dtype: sensor.dtype)
+        var validity = valid
+        let plane = grid.pixelCount
+        if let range = sensor.validRange {
+            bytes.withUnsafeBytes { raw in
+                for b in 0..<sensor.bands.count {
+                    for i in 0..<plane where validity[i] != 0 {
+                        if !range.contains(sensor.dtype.value(in: raw, at: b * plane + i)) { validity[i] = 0 }
+                    }
+                }
+            }
+        }
+        var cloudy: [UInt8]?
+        if let mask = sensor.cloudMask, let band = sensor.bands.firstIndex(where: { $0.name == mask.band }) {
+            cloudy = bytes.withUnsafeBytes { raw in
+                (0..<plane).map { mask.values.contains(sensor.dtype.value(in: raw, at: band * plane + $0)) ? 1 : 0 }
+            }
+        }
+        return WarpedBlock(bytes: bytes, valid: validity, cloudy: cloudy, width: grid.width, height: grid.height, scenes: scenes)
+    }
+
+    private func warpBytes(_ inputs: [WarpInput], grid: GridSpec, dtype: DType) throws -> ([UInt8], [UInt8]) {
+        func run<T: RasterScalar>(_: T.Type) throws -> ([UInt8], [UInt8]) {
+            let w = try Warper.warp(inputs, onto: grid, as: T.self, options: warpOptions)
+            return (w.pixels.withUnsafeBytes { Array($0) }, w.validity)
+        }
+        switch dtype {
+        case .u8: return try run(UInt8.self)
+        case .i16: return try run(Int16.self)
+        case .u16: return try run(UInt16.self)
+        case .i32: return try run(Int32.self)
+        case .f32: return try run(Float.self)
+        case .f64: return try run(Double.self)
+        }
+    }
+
+    /// Cuts a cell's patch from every warped sensor, applies the filters and pairing.
+    private func cut(_ cell: PlannedCell, zone: PlanZone, block: BoundingBox, warped: [String: WarpedBlock]) throws -> Record? {
+        let manifest = plan.manifest
+        let centre = Coordinate(x: (cell.box.minX + cell.box.maxX) / 2, y: (cell.box.minY + cell.box.maxY) / 2)
+        func contains(_ b: BoundingBox, _ p: Coordinate) -> Bool { p.x >= b.minX && p.x <= b.maxX && p.y >= b.minY && p.y <= b.maxY }
+        let crsText = zone.crs.epsg.map { "EPSG:\($0)" } ?? zone.crs.wkt
+        var metas: [SensorMetadata] = []
+        var arrays: [[UInt8]] = []
+        var masks: [[UInt8]?] = []
+        for sensor in manifest.sensors where cell.sensors.contains(sensor.name) {
+            guard let w = warped[sensor.name] else { continue }
+            let n = Int((manifest.grid.patchSize / sensor.gsd).rounded())
+            let ox = Int(((cell.box.minX - block.minX) / sensor.gsd).rounded())
+            let oy = Int(((block.maxY - cell.box.maxY) / sensor.gsd).rounded())
+            let size = sensor.dtype.size, c = sensor.bands.count
+            var data = [UInt8](repeating: 0, count: c * n * n * size)
+            var mask = [UInt8](repeating: 0, count: n * n)
+            var validCount = 0, cloudyCount = 0
+            data.withUnsafeMutableBytes { dst in
+                w.bytes.withUnsafeBytes { src in
+                    for b in 0..<c {
+                        for y in 0..<n {
+                            let from = ((b * w.height + oy + y) * w.width + ox) * size
+                            let to = (b * n + y) * n * size
+                            dst.baseAddress!.advanced(by: to).copyMemory(from: src.baseAddress!.advanced(by: from), byteCount: n * size)
+                        }
+                    }
+                }
+            }
+            for y in 0..<n {
+                for x in 0..<n {
+                    let i = (oy + y) * w.width + ox + x
+                    mask[y * n + x] = w.valid[i]
+                    validCount += Int(w.valid[i])
+                    if let cloudy = w.cloudy, cloudy[i] != 0 { cloudyCount += 1 }
+                }
+            }
+            let validFraction = Double(validCount) / Double(n * n)
+            if 1 - validFraction > sensor.maxInvalidFraction { continue }
+            if let cloud = sensor.cloudMask, Double(cloudyCount) / Double(n * n) > cloud.maxFraction { continue }
+            let covering = w.scenes.filter { $0.bounds.intersection(cell.box) != nil }
+            let atCentre = covering.first { contains($0.bounds, centre) } ?? covering.first
+            metas.append(SensorMetadata(
+                sensor: sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype, shape: [c, n, n],
+                geotransform: [cell.box.minX, sensor.gsd, 0, cell.box.maxY, 0, -sensor.gsd], crs: crsText,
+                nodata: sensor.nodata, validFraction: validFraction, acquired: atCentre?.scene.acquired,
+                sources: covering.flatMap(\.scene.files)))
+            arrays.append(data)
+            masks.append(validCount == n * n ? nil : mask)
+        }
+        let present = metas.map(\.sensor)
+        guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { return nil }
+        var attributes: [String: AttributeValue] = [:]
+        for source in manifest.attributes {
+            let candidates = zone.scenes[source.sensor]!.filter { $0.bounds.intersection(cell.box) != nil }
+            if let scene = candidates.first(where: { contains($0.bounds, centre) }) ?? candidates.first {
+                attributes.merge(scene.scene.attributes, uniquingKeysWith: { a, _ in a })
+            }
+        }
+        let metadata = RecordMetadata(key: cell.key, cell: [cell.col, cell.row], split: cell.split,
+                                      footprint: [cell.box.minX, cell.box.minY, cell.box.maxX, cell.box.maxY], crs: crsText,
+                                      sensors: metas, attributes: attributes)
+        return Record(metadata: metadata, arrays: arrays, masks: masks)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import GeoRaster
+import ShardFormat
+
+/// Progress of a running build.
+public struct BuildProgress: Sendable {
+    public var blocksDone: Int
+    public var blocksTotal: Int
+    public var cellsDone: Int
+    public var cellsTotal: Int
+    public var recordsKept: Int
+    public var bytesWritten: Int
+}
+
+/// The outcome of a build.
+public struct BuildReport: Sendable {
+    public var index: DatasetIndex
+    public var cellsPlanned: Int
+    public var recordsWritten: Int
+    /// Records found in shards of an interrupted earlier run.
+    public var recordsResumed: Int
+    public var seconds: Double
+}
+
+/// Runs a plan: blocks are warped and encoded on `jobs` worker threads (each with its own GDAL
+/// handles) and written in plan order, so the output is byte-identical for any `jobs`.
+public enum BuildExecutor {
+    /// - Parameters:
+    ///   - restart: discard an interrupted or finished earlier build in `output` (`--force`).
+    ///   - onShardCompleted: called after each shard is safely on disk.
+    public static func build(
+        plan: BuildPlan, output: String, jobs: Int, restart: Bool, warpOptions: WarpOptions = WarpOptions(),
+        onShardCompleted: ((ShardInfo) -> Void)? = nil, progress: (BuildProgress) -> Void = { _ in }
+    ) throws -> BuildReport {
+        let start = Date()
+        let manifest = plan.manifest
+        let inputs = plan.inputFiles.map { InputFile(path: $0, bytes: (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0) }
+        let writer = try DatasetWriter(directory: output, sensors: schemas(manifest), sharding: manifest.sharding,
+                                       fingerprint: try fingerprint(manifest, inputs: inputs), restart: restart)
+        writer.onShardCompleted = onShardCompleted
+        let resumeFrom = min(writer.resumePosition, plan.blocks.count)
+        let resumed = writer.resumedRecordCount
+        var status = BuildProgress(blocksDone: resumeFrom, blocksTotal: plan.blocks.count,
+                                   cellsDone: plan.blocks[..<resumeFrom].reduce(0) { $0 + $1.cells.count },
+                                   cellsTotal: plan.cellCount, recordsKept: resumed, bytesWritten: writer.bytesWritten)
+        let alreadyWritten = Set((0..<plan.blocks.count).flatMap { b in plan.blocks[b].cells.map { plan.zones[plan.blocks[b].zone].cells[$0].key } }
+            .filter(writer.isAlreadyWritten))
+        try OrderedPipeline.run(
+            range: resumeFrom..<plan.blocks.count, jobs: max(1, jobs), window: 2 * max(1, jobs),
+            makeWorker: {
+                let worker = BlockWorker(plan: plan, warpOptions: warpOptions)
+                return { index in try worker.process(plan.blocks[index], skip: alreadyWritten.contains) }
+            },
+            consume: { index, result in
+                for record in result.records { try writer.append(record, position: index) }
+                status.blocksDone = index + 1
+                status.cellsDone += result.cells
+                status.recordsKept += result.records.count
+                status.bytesWritten = writer.bytesWritten
+                progress(status)
+            })
+        let index = try writer.finish(
+            name: manifest.name,
+            grid: GridInfo(crs: gridCRSText(manifest), patchSize: manifest.grid.patchSize, stride: manifest.grid.stride),
+            manifest: manifest.document, inputs: inputs)
+        return BuildReport(index: index, cellsPlanned: plan.cellCount, recordsWritten: index.splits.values.reduce(0, +),
+                           recordsResumed: resumed, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The dataset's sensor schemas from the manifest.
+    static func schemas(_ manifest: Manifest) -> [SensorSchema] {
+        manifest.sensors.map { s in
+            let n = Int((manifest.grid.patchSize / s.gsd).rounded())
+            return SensorSchema(name: s.name, bands: s.bands.map(\.name), dtype: s.dtype, gsd: s.gsd, shape: [s.bands.count, n, n],
+                                nodata: s.nodata, role: s.role)
+        }
+    }
+
+    static func gridCRSText(_ manifest: Manifest) -> String {
+        switch manifest.grid.crs {
+        case .utm: "utm"
+        case .fixed(let crs): crs.epsg.map { "EPSG:\($0)" } ?? crs.wkt
+        }
+    }
+
+    /// Identifies a build configuration: the manifest as given and every input's path and size.
+    static func fingerprint(_ manifest: Manifest, inputs: [InputFile]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var hasher = SHA256()
+        hasher.update(Array(try encoder.encode(manifest.document)))
+        hasher.update(Array(try encoder.encode(inputs)))
+        return hasher.finalizeHex()
+    }
+}

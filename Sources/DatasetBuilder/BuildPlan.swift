@@ -1,0 +1,58 @@
+import GeoRaster
+
+/// One grid cell to build: where it is, which split it goes to, which sensors cover it.
+public struct PlannedCell: Sendable, Equatable {
+    /// Unique record key.
+    public var key: String
+    /// `[col, row]` from the zone's origin (row 0 at the north).
+    public var col: Int
+    public var row: Int
+    /// Ground box in the zone CRS.
+    public var box: BoundingBox
+    public var split: String
+    /// Sensors with at least one scene over the cell (pixels decide later whether they pass).
+    public var sensors: [String]
+}
+
+/// A set of cells sharing one grid: the whole area, or one scene (scope `scene`).
+public struct PlanZone: Sendable {
+    public var name: String
+    public var crs: CRS
+    public var originX: Double
+    public var originY: Double
+    public var cells: [PlannedCell]
+    /// Scenes of each sensor that touch the zone, with their bounds in the zone CRS.
+    public var scenes: [String: [(scene: Scene, bounds: BoundingBox)]]
+}
+
+/// A block of neighbouring cells warped together.
+public struct PlanBlock: Sendable {
+    public var zone: Int
+    /// Indices into the zone's cells.
+    public var cells: [Int]
+    /// Union of the cells' boxes.
+    public var box: BoundingBox
+}
+
+/// The result of planning: zones, cells and blocks, before any pixel is read.
+public struct BuildPlan: Sendable {
+    public var manifest: Manifest
+    public var zones: [PlanZone]
+    /// Blocks in build order; records are written in this order.
+    public var blocks: [PlanBlock]
+    /// Cells dropped because they straddle split blocks (or lie in a split buffer).
+    public var droppedAtSplitEdges: Int
+
+    public var cellCount: Int { zones.reduce(0) { $0 + $1.cells.count } }
+
+    /// Every scene file the plan reads.
+    public var inputFiles: [String] {
+        var seen = Set<String>(), out: [String] = []
+        for zone in zones {
+            for (_, scenes) in zone.scenes.sorted(by: { $0.key < $1.key }) {
+                for s in scenes { for f in s.scene.files where seen.insert(f).inserted { out.append(f) } }
+            }
+        }
+        return out.sorted()
+    }
+}

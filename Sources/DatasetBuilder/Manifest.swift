@@ -1,0 +1,128 @@
+import GeoRaster
+import ShardFormat
+
+/// A validated build manifest (see DATASETS.md, "Manifests", for every field).
+public struct Manifest: Sendable {
+    public var name: String
+    public var grid: GridConfig
+    public var sensors: [SensorConfig]
+    public var pairing: Pairing
+    public var attributes: [AttributeSource]
+    public var splits: SplitConfig
+    public var sharding: ShardingOptions
+    public var encoding: EncodingOptions
+    /// The manifest as written (after `--input` overrides), stored in `dataset.json`.
+    public var document: JSONValue
+
+    /// The sensor named `name`.
+    public func sensor(_ name: String) -> SensorConfig? { sensors.first { $0.name == name } }
+}
+
+/// The patch grid.
+public struct GridConfig: Sendable {
+    public enum CRSChoice: Sendable {
+        /// One CRS for everything.
+        case fixed(CRS)
+        /// The WGS 84 UTM zone of each scene's (scope `scene`) or the area's (scope `area`) centre.
+        case utm
+    }
+
+    public enum Scope: Sendable, Equatable {
+        /// One grid over the whole area, origin snapped to multiples of `snap`.
+        case area
+        /// One grid per scene of the anchor sensor, origin at the scene's corner snapped to `snap`
+        /// (SEN12MS and BigEarthNet cut each scene separately).
+        case scene(anchor: String)
+    }
+
+    public enum Area: Sendable {
+        /// A box in a CRS.
+        case bbox(BoundingBox, crs: CRS)
+        /// The bounding box of a GeoJSON file's features.
+        case geojson(path: String)
+        /// Where all required sensors have inputs (`intersection`) or any sensor has (`union`).
+        case coverage(intersection: Bool)
+    }
+
+    public var crs: CRSChoice
+    /// Patch ground size `P`, CRS units.
+    public var patchSize: Double
+    /// Distance between neighbouring cells `S` (default `P`; `P/2` is 50 % overlap).
+    public var stride: Double
+    /// Origins are multiples of this (default `S`).
+    public var snap: Double
+    public var scope: Scope
+    public var area: Area
+    /// Cells per side of the block warped at once.
+    public var blockCells: Int
+}
+
+/// One band of a sensor: where it comes from and how it is resampled.
+public struct BandConfig: Sendable, Equatable {
+    public var name: String
+    /// File-name pattern (fnmatch) of the band's own file inside a scene folder (band-separate inputs).
+    public var file: String?
+    /// 1-based band number in the scene file (default: the band's position); with `file`, in that file.
+    public var index: Int?
+    public var resampling: Resampling?
+}
+
+/// A cloud (or other) mask band of a sensor and the largest fraction of flagged pixels allowed.
+public struct CloudMask: Sendable {
+    /// Name of one of the sensor's bands.
+    public var band: String
+    /// Values of that band that mark a cloudy pixel.
+    public var values: [Double]
+    public var maxFraction: Double
+}
+
+/// A sensor of the manifest.
+public struct SensorConfig: Sendable {
+    public var name: String
+    /// Paths or globs of files (one scene each) or folders (one scene each, or holding scenes).
+    public var inputs: [String]
+    public var bands: [BandConfig]
+    /// Ground sample distance, CRS units.
+    public var gsd: Double
+    public var dtype: DType
+    public var resampling: Resampling
+    public var nodata: Double?
+    /// Values outside count as invalid (and bound the statistics histogram).
+    public var validRange: ClosedRange<Double>?
+    /// A patch is dropped for this sensor when more of it is invalid (nodata, NaN, outside, out of range).
+    public var maxInvalidFraction: Double
+    public var cloudMask: CloudMask?
+    /// `image` or `label`.
+    public var role: String
+    /// Whether the output band names and resampling are per band.
+    public var resamplingPerBand: [Resampling] { bands.map { $0.resampling ?? resampling } }
+}
+
+/// Which sensors a record needs.
+public struct Pairing: Sendable {
+    /// Every one of these must be present and pass its filters.
+    public var require: [String]
+    /// At least this many sensors must be present (GeoPile-2-style unpaired records: 1).
+    public var minSensors: Int
+}
+
+/// Per-scene attributes (e.g. BigEarthNet's labels JSON) copied into records.
+public struct AttributeSource: Sendable {
+    /// The sensor whose scene folders hold the file.
+    public var sensor: String
+    /// File-name pattern (fnmatch) inside the scene folder.
+    public var file: String
+    /// Top-level JSON fields to copy (strings, lists of strings, numbers).
+    public var fields: [String]
+}
+
+/// Spatial-block split assignment.
+public struct SplitConfig: Sendable {
+    /// Side of the square split blocks, CRS units (a multiple of the stride).
+    public var blockSize: Double
+    /// Split name → fraction, in a fixed order.
+    public var fractions: [(name: String, fraction: Double)]
+    public var seed: UInt64
+    /// Cells closer than this to a block edge are dropped (a gap between splits), CRS units.
+    public var buffer: Double
+}

@@ -1,0 +1,168 @@
+import Foundation
+import GeoRaster
+import ShardFormat
+
+/// Plans a build without reading pixels: scenes, zones, snapped cells, coverage per cell, pairing,
+/// splits and blocks.
+public enum Planner {
+    /// - Throws: ``PlanError`` for inputs that match nothing or cannot be read, and for areas that
+    ///   do not overlap the inputs.
+    public static func plan(_ manifest: Manifest) throws -> BuildPlan {
+        let scenes = try SceneCatalog.scenes(for: manifest)
+        let grid = manifest.grid
+        let assigner = SplitAssigner(manifest.splits)
+        var zones: [PlanZone] = []
+        var dropped = 0
+        var problems: [String] = []
+
+        // The zones: one grid over the area, or one per anchor scene.
+        var zoneSpecs: [(name: String, crs: CRS, limit: Footprint?)] = []
+        switch grid.scope {
+        case .area:
+            let all = scenes.values.flatMap { $0 }
+            let crs: CRS
+            switch grid.crs {
+            case .fixed(let c): crs = c
+            case .utm:
+                guard let centre = try centreLonLat(of: all.map(\.footprint)) else {
+                    throw PlanError(problems: ["the inputs' footprints cannot be placed on the globe to choose a UTM zone"])
+                }
+                crs = try CRS.utm(longitude: centre.x, latitude: centre.y)
+            }
+            zoneSpecs.append(("area", crs, nil))
+        case .scene(let anchor):
+            for scene in scenes[anchor] ?? [] {
+                let crs: CRS
+                switch grid.crs {
+                case .fixed(let c): crs = c
+                case .utm:
+                    // A scene already in a WGS 84 UTM zone keeps it (MGRS tiles reach past their zone's
+                    // edge; re-warping them into the neighbouring zone would rotate every patch).
+                    if let epsg = scene.footprint.crs.epsg, (32601...32660).contains(epsg) || (32701...32760).contains(epsg) {
+                        zoneSpecs.append((scene.name, scene.footprint.crs, scene.footprint))
+                        continue
+                    }
+                    guard let centre = try centreLonLat(of: [scene.footprint]) else {
+                        problems.append("scene \(scene.path): footprint cannot be placed on the globe"); continue
+                    }
+                    crs = try CRS.utm(longitude: centre.x, latitude: centre.y)
+                }
+                zoneSpecs.append((scene.name, crs, scene.footprint))
+            }
+        }
+
+        for spec in zoneSpecs {
+            // Every sensor's scenes with their bounds in the zone CRS (skipping ones that cannot be placed there).
+            var zoneScenes: [String: [(scene: Scene, bounds: BoundingBox)]] = [:]
+            for sensor in manifest.sensors {
+                zoneScenes[sensor.name] = (scenes[sensor.name] ?? []).compactMap { scene in
+                    guard let b = try? scene.footprint.transformed(to: spec.crs).bounds else { return nil }
+                    return (scene, b)
+                }
+            }
+            guard var area = try areaBox(manifest, zoneScenes: zoneScenes, crs: spec.crs) else {
+                problems.append("zone \(spec.name): the area does not overlap the inputs of the required sensors")
+                continue
+            }
+            if let limit = spec.limit {
+                guard let b = try limit.transformed(to: spec.crs).bounds, let clipped = area.intersection(b) else { continue }
+                area = clipped
+            }
+            let snap = grid.snap, p = grid.patchSize, s = grid.stride
+            let eps = 1e-6 * s
+            let x0 = ((area.minX + eps) / snap).rounded(.down) * snap
+            let y0 = ((area.maxY - eps) / snap).rounded(.up) * snap
+            let cols = area.maxX - x0 + eps >= p ? Int(((area.maxX - x0 - p + eps) / s).rounded(.down)) + 1 : 0
+            let rows = y0 - area.minY + eps >= p ? Int(((y0 - area.minY - p + eps) / s).rounded(.down)) + 1 : 0
+            let zoneKey = spec.crs.epsg.map { "EPSG:\($0)" } ?? spec.crs.wkt
+            let tag = spec.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256Hex.of(spec.crs.wkt).prefix(8))
+            var cells: [PlannedCell] = []
+            for row in 0..<rows {
+                for col in 0..<cols {
+                    let box = BoundingBox(minX: x0 + Double(col) * s, minY: y0 - Double(row) * s - p,
+                                          maxX: x0 + Double(col) * s + p, maxY: y0 - Double(row) * s)
+                    let present = manifest.sensors.map(\.name).filter { name in
+                        zoneScenes[name]!.contains { $0.bounds.intersection(box) != nil }
+                    }
+                    guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { continue }
+                    guard let split = assigner.split(of: box, zoneKey: zoneKey) else { dropped += 1; continue }
+                    let key = grid.scope == .area ? "\(tag)_\(coordinate(box.minX))_\(coordinate(box.maxY))" : "\(spec.name)_\(col)_\(row)"
+                    cells.append(PlannedCell(key: key, col: col, row: row, box: box, split: split, sensors: present))
+                }
+            }
+            zones.append(PlanZone(name: spec.name, crs: spec.crs, originX: x0, originY: y0, cells: cells, scenes: zoneScenes))
+        }
+        if !problems.isEmpty && zones.allSatisfy({ $0.cells.isEmpty }) { throw PlanError(problems: problems) }
+        let keys = zones.flatMap { $0.cells.map(\.key) }
+        if Set(keys).count != keys.count {
+            throw PlanError(problems: ["two cells have the same key: scene names must be unique within the anchor sensor"])
+        }
+        return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells), droppedAtSplitEdges: dropped)
+    }
+
+    /// Cells grouped into square blocks of `cellsPerSide`², blocks and cells in row-major order.
+    static func blocks(_ zones: [PlanZone], cellsPerSide n: Int) -> [PlanBlock] {
+        var out: [PlanBlock] = []
+        for (z, zone) in zones.enumerated() {
+            var groups: [[Int]: [Int]] = [:]
+            for (i, cell) in zone.cells.enumerated() { groups[[cell.row / n, cell.col / n], default: []].append(i) }
+            for key in groups.keys.sorted(by: { ($0[0], $0[1]) < ($1[0], $1[1]) }) {
+                let cells = groups[key]!
+                let box = cells.dropFirst().reduce(zone.cells[cells[0]].box) { $0.union(zone.cells[$1].box) }
+                out.append(PlanBlock(zone: z, cells: cells, box: box))
+            }
+        }
+        return out
+    }
+
+    /// The area to cut in a zone's CRS: the manifest's box or GeoJSON, or the sensors' coverage.
+    static func areaBox(_ manifest: Manifest, zoneScenes: [String: [(scene: Scene, bounds: BoundingBox)]], crs: CRS) throws -> BoundingBox? {
+        func coverage(_ sensor: String) -> BoundingBox? {
+            zoneScenes[sensor]!.map(\.bounds).reduce(nil) { acc, b in acc.map { $0.union(b) } ?? b }
+        }
+        let union = manifest.sensors.compactMap { coverage($0.name) }.reduce(nil as BoundingBox?) { acc, b in acc.map { $0.union(b) } ?? b }
+        var required: BoundingBox? = union
+        if !manifest.pairing.require.isEmpty {
+            required = coverage(manifest.pairing.require[0])
+            for name in manifest.pairing.require.dropFirst() {
+                guard let r = required, let c = coverage(name) else { return nil }
+                required = r.intersection(c)
+            }
+        }
+        switch manifest.grid.area {
+        case .coverage(let intersection):
+            return intersection ? required : union
+        case .bbox(let box, let boxCRS):
+            let f = Footprint(crs: boxCRS, transform: GeoTransform([box.minX, box.width, 0, box.maxY, 0, -box.height]), width: 1, height: 1)
+            guard let b = try f.transformed(to: crs).bounds else { return nil }
+            return required.flatMap { $0.intersection(b) }
+        case .geojson(let path):
+            let (box, fileCRS) = try vectorExtent(path: path)
+            let f = Footprint(crs: fileCRS, transform: GeoTransform([box.minX, box.width, 0, box.maxY, 0, -box.height]), width: 1, height: 1)
+            guard let b = try f.transformed(to: crs).bounds else { return nil }
+            return required.flatMap { $0.intersection(b) }
+        }
+    }
+
+    static func centreLonLat(of footprints: [Footprint]) throws -> Coordinate? {
+        let wgs84 = try CRS(epsg: 4326)
+        var box: BoundingBox?
+        for f in footprints {
+            guard let b = try? f.transformed(to: wgs84).bounds else { continue }
+            box = box.map { $0.union(b) } ?? b
+        }
+        return box.map { Coordinate(x: ($0.minX + $0.maxX) / 2, y: ($0.minY + $0.maxY) / 2) }
+    }
+
+    /// A coordinate for keys: whole numbers without decimals, others with up to 3.
+    static func coordinate(_ v: Double) -> String {
+        v == v.rounded() ? String(Int64(v)) : String(format: "%.3f", v)
+    }
+}
+
+/// SHA-256 as hex, for short stable tags.
+enum SHA256Hex {
+    static func of(_ text: String) -> String {
+        SHA256.hex(Array(text.utf8))
+    }
+}

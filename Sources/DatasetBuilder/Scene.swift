@@ -1,0 +1,32 @@
+import GeoRaster
+import ShardFormat
+
+/// Where one band of a scene comes from: a file and a 1-based band number in it.
+public struct BandSource: Sendable, Equatable {
+    public var path: String
+    public var band: Int
+}
+
+/// One input scene of a sensor: a multi-band file, or a folder of band-separate files.
+public struct Scene: Sendable {
+    public var sensor: String
+    /// File or folder name, used in keys (scene-scoped grids) and logs.
+    public var name: String
+    /// The file or folder.
+    public var path: String
+    /// One source per band of the sensor, in band order.
+    public var bands: [BandSource]
+    /// The footprint of the scene's first band file, in its own CRS.
+    public var footprint: Footprint
+    /// Acquisition time (ISO 8601) read from the scene name, when it has one.
+    public var acquired: String?
+    /// Attributes read from files beside the scene (`$.attributes`).
+    public var attributes: [String: AttributeValue]
+
+    /// Every file the scene reads.
+    public var files: [String] {
+        var seen: [String] = []
+        for b in bands where !seen.contains(b.path) { seen.append(b.path) }
+        return seen
+    }
+}
