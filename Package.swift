@@ -36,6 +36,7 @@ let package = Package(
 
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
+        .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster"]),
         .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -29,7 +29,7 @@ public enum BuildExecutor {
     ///   - restart: discard an interrupted or finished earlier build in `output` (`--force`).
     ///   - onShardCompleted: called after each shard is safely on disk.
     public static func build(
-        plan: BuildPlan, output: String, jobs: Int, restart: Bool, warpOptions: WarpOptions = WarpOptions(),
+        plan: BuildPlan, output: String, jobs: Int, restart: Bool, warpOptions: WarpOptions = BuildExecutor.defaultWarpOptions,
         onShardCompleted: ((ShardInfo) -> Void)? = nil, progress: (BuildProgress) -> Void = { _ in }
     ) throws -> BuildReport {
         let start = Date()
@@ -66,6 +66,10 @@ public enum BuildExecutor {
         return BuildReport(index: index, cellsPlanned: plan.cellCount, recordsWritten: index.splits.values.reduce(0, +),
                            recordsResumed: resumed, seconds: Date().timeIntervalSince(start))
     }
+
+    /// Exact coordinate transformations (`-et 0`): a patch then has the same pixels whether it was
+    /// warped in a block or alone, which is what makes block warping correct.
+    public static let defaultWarpOptions = WarpOptions(errorThreshold: 0)
 
     /// The dataset's sensor schemas from the manifest.
     static func schemas(_ manifest: Manifest) -> [SensorSchema] {

@@ -9,15 +9,22 @@ public struct WarpOptions: Sendable, Equatable {
     /// each with its own handles, which also avoids GDAL 3.6's multi-threaded band-separate read bug.
     public var threads: Int
 
-    public init(useOverviews: Bool = false, memoryMiB: Int = 256, threads: Int = 1) {
+    /// Largest error, in pixels, allowed when GDAL approximates the coordinate transformation by
+    /// interpolation (`gdalwarp -et`). `nil` keeps GDAL's default (0.125 px), whose interpolation
+    /// depends on the output window; `0` transforms every pixel exactly, so a pixel's value does not
+    /// depend on how large a block it was warped in.
+    public var errorThreshold: Double?
+
+    public init(useOverviews: Bool = false, memoryMiB: Int = 256, threads: Int = 1, errorThreshold: Double? = nil) {
         self.useOverviews = useOverviews
         self.memoryMiB = memoryMiB
         self.threads = threads
+        self.errorThreshold = errorThreshold
     }
 
     /// The `gdalwarp` arguments these options stand for.
     var gdalwarpArguments: [String] {
         ["-ovr", useOverviews ? "AUTO" : "NONE", "-wm", String(max(1, memoryMiB)),
-         "-wo", "NUM_THREADS=\(max(1, threads))"]
+         "-wo", "NUM_THREADS=\(max(1, threads))"] + (errorThreshold.map { ["-et", String($0)] } ?? [])
     }
 }

@@ -1,0 +1,35 @@
+import DatasetBuilder
+import Foundation
+import GeoRaster
+import ShardFormat
+import Testing
+
+@Suite("The BigEarthNet recipe", .enabled(if: Fixtures.hasBigEarthNet))
+struct BigEarthNetBuildTests {
+    @Test("Every scene becomes one record whose 10 m bands and S1 equal their files; labels are carried")
+    func recipe() throws {
+        let dir = try Fixtures.build("\(Fixtures.repositoryRoot)/manifests/bigearthnet-s1s2.json")
+        let reader = try DatasetReader(directory: dir)
+        #expect(reader.locations().count == 6)
+        #expect(DatasetVerifier.verify(directory: dir).isSound)
+        let root = try #require(Fixtures.bigEarthNet)
+        for location in reader.locations() {
+            let meta = try reader.metadata(at: location)
+            let scene = String(meta.key.dropLast(4))  // "<scene>_0_0"
+            guard case .strings(let labels)? = meta.attributes["labels"] else { Issue.record("no labels on \(meta.key)"); continue }
+            #expect(!labels.isEmpty)
+            let s2 = try Fixtures.values(reader, location, sensor: "s2")
+            for (i, band) in ["B02", "B03", "B04", "B08"].enumerated() {
+                let b = [1, 2, 3, 7][i]
+                let file: [Double] = try Raster(path: "\(root)/BigEarthNet-S2-Example/\(scene)/\(scene)_\(band).tif").read()
+                #expect(Array(s2[(b * 14400)..<((b + 1) * 14400)]) == file, "\(scene) \(band)")
+            }
+            let s1Folder = try FileManager.default.contentsOfDirectory(atPath: "\(root)/BigEarthNet-S1-Example")
+                .first { folder in scene.hasSuffix(folder.split(separator: "_").suffix(2).joined(separator: "_")) }
+            let s1Name = try #require(s1Folder)
+            let s1 = try Fixtures.values(reader, location, sensor: "s1")
+            let vv: [Double] = try Raster(path: "\(root)/BigEarthNet-S1-Example/\(s1Name)/\(s1Name)_VV.tif").read()
+            #expect(Array(s1[0..<14400]) == vv, "\(scene) VV")
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import DatasetBuilder
+import Foundation
+import Testing
+
+@Suite("Manifests")
+struct ManifestTests {
+    @Test("Every manifest in manifests/ validates", arguments: ["bigearthnet-s1s2", "cities-france", "sen12ms", "geopile2"])
+    func recipesValidate(name: String) throws {
+        let m = try ManifestParser.load(path: "\(Fixtures.repositoryRoot)/manifests/\(name).json")
+        #expect(m.name == name)
+        #expect(!m.sensors.isEmpty)
+    }
+
+    /// Expects the manifest to fail with a problem at each of `paths`.
+    func expectProblems(_ json: String, at paths: [String], inputs: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try ManifestParser.parse(Data(json.utf8), file: "test.json", inputs: inputs)
+            Issue.record("the manifest was accepted", sourceLocation: sourceLocation)
+        } catch let error as ManifestError {
+            for path in paths {
+                #expect(error.problems.contains { $0.path == path }, "no problem at \(path); got \(error.problems)", sourceLocation: sourceLocation)
+            }
+        } catch {
+            Issue.record("unexpected error \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static let sensorA = #"{"name": "a", "inputs": ["x.tif"], "bands": ["b"], "gsd": 10, "dtype": "u16"}"#
+
+    @Test("Missing fields, wrong types and typos are reported with their JSON paths, all at once")
+    func structuralProblems() {
+        expectProblems(#"{"grid": {"patchSize": 100}, "sensors": [{"name": "a", "bands": ["b"], "gsd": "ten", "dtype": "u17"}]}"#,
+                       at: ["$.name", "$.grid.crs", "$.sensors[0].inputs", "$.sensors[0].gsd", "$.sensors[0].dtype"])
+        expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100, "strid": 50}, "sensors": [\#(Self.sensorA)]}"#,
+                       at: ["$.grid.strid"])
+        expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": {}}"#, at: ["$.sensors"])
+        expectProblems("{not json", at: ["$"])
+    }
+
+    @Test("Non-integral pixels per patch name the sensor's gsd")
+    func nonIntegralPixels() {
+        expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": [{"name": "a", "inputs": ["x"], "bands": ["b"], "gsd": 30, "dtype": "u8"}]}"#,
+                       at: ["$.sensors[0].gsd"])
+    }
+
+    @Test("Unknown sensors in pairing, attributes and --input; an unknown CRS")
+    func unknownNames() {
+        expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": [\#(Self.sensorA)], "pairing": {"require": ["a", "zz"]}, "attributes": [{"sensor": "q", "file": "*.json", "fields": ["l"]}]}"#,
+                       at: ["$.pairing.require[1]", "$.attributes[0].sensor"])
+        expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:999999", "patchSize": 100}, "sensors": [\#(Self.sensorA)]}"#, at: ["$.grid.crs"])
+        expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": [\#(Self.sensorA)]}"#,
+                       at: ["--input nope=…"], inputs: ["nope=/tmp"])
+        expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": [\#(Self.sensorA)], "splits": {"fractions": {"train": 0.5, "val": 0.2}}}"#,
+                       at: ["$.splits.fractions"])
+    }
+
+    @Test("Inputs that match nothing are named at planning, before any pixel is read")
+    func inputsMatchNothing() throws {
+        let json = #"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": [{"name": "a", "inputs": ["/nonexistent/*.tif"], "bands": ["b"], "gsd": 10, "dtype": "u8"}, {"name": "c", "inputs": [], "bands": ["b"], "gsd": 10, "dtype": "u8"}]}"#
+        let m = try ManifestParser.parse(Data(json.utf8), file: "t.json")
+        let error = #expect(throws: PlanError.self) { try Planner.plan(m) }
+        #expect(error?.problems.contains { $0.contains("/nonexistent/*.tif") && $0.contains("matches nothing") } == true)
+        #expect(error?.problems.contains { $0.contains("sensor c") && $0.contains("--input c=") } == true)
+    }
+
+    @Test("An area that does not overlap the inputs is an error", .enabled(if: Fixtures.hasRealData))
+    func areaOutsideInputs() throws {
+        let json = """
+        {"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 960, "area": {"bbox": [10, 40, 11, 41], "crs": "EPSG:4326"}},
+         "sensors": [{"name": "s2", "inputs": ["\(Fixtures.real("aber_s2_20210527_epsg27700.tif"))"], "bands": ["b"], "gsd": 10, "dtype": "u16"}]}
+        """
+        let m = try ManifestParser.parse(Data(json.utf8), file: "t.json")
+        let error = #expect(throws: PlanError.self) { try Planner.plan(m) }
+        #expect(error?.problems.first?.contains("does not overlap") == true)
+    }
+
+    @Test("build-dataset exits 2 for usage errors and 1 for bad manifests, naming the JSON path")
+    func commandLine() throws {
+        #expect(try Fixtures.run("build-dataset", []).status == 2)
+        #expect(try Fixtures.run("build-dataset", ["build", "--help"]).status == 0)
+        #expect(try Fixtures.run("build-dataset", ["build", "m.json"]).status == 2)
+        let bad = Fixtures.manifestFile(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": [{"name": "a", "inputs": [], "bands": ["b"], "gsd": 30, "dtype": "u8"}]}"#)
+        let r = try Fixtures.run("build-dataset", ["validate", bad])
+        #expect(r.status == 1 && r.errors.contains("$.sensors[0].gsd"))
+    }
+}
