@@ -110,19 +110,18 @@ final class BlockWorker {
         return WarpedBlock(bytes: bytes, valid: validity, cloudy: cloudy, width: grid.width, height: grid.height, scenes: scenes)
     }
 
+    /// Warps straight into byte arrays (no typed intermediate copy of the block).
     private func warpBytes(_ inputs: [WarpInput], grid: GridSpec, dtype: DType) throws -> ([UInt8], [UInt8]) {
-        func run<T: RasterScalar>(_: T.Type) throws -> ([UInt8], [UInt8]) {
-            let w = try Warper.warp(inputs, onto: grid, as: T.self, options: warpOptions)
-            return (w.pixels.withUnsafeBytes { Array($0) }, w.validity)
+        let type = RasterDataType(rawValue: dtype.rawValue)!
+        let bands = inputs.reduce(0) { $0 + $1.outputBandCount }
+        var bytes = [UInt8](unsafeUninitializedCapacity: bands * grid.pixelCount * dtype.size) { _, n in n = bands * grid.pixelCount * dtype.size }
+        var validity = [UInt8](unsafeUninitializedCapacity: grid.pixelCount) { _, n in n = grid.pixelCount }
+        try bytes.withUnsafeMutableBytes { raw in
+            try validity.withUnsafeMutableBufferPointer { mask in
+                try Warper.warp(inputs, onto: grid, dataType: type, into: raw, validity: mask, options: warpOptions)
+            }
         }
-        switch dtype {
-        case .u8: return try run(UInt8.self)
-        case .i16: return try run(Int16.self)
-        case .u16: return try run(UInt16.self)
-        case .i32: return try run(Int32.self)
-        case .f32: return try run(Float.self)
-        case .f64: return try run(Double.self)
-        }
+        return (bytes, validity)
     }
 
     /// Cuts a cell's patch from every warped sensor, applies the filters and pairing.

@@ -53,7 +53,7 @@ public struct GridConfig: Sendable {
     public var snap: Double
     public var scope: Scope
     public var area: Area
-    /// Cells per side of the block warped at once.
+    /// Cells per side of the block warped at once (default: about 768 px per side at the finest sensor).
     public var blockCells: Int
 }
 

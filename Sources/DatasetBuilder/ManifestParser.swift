@@ -209,7 +209,12 @@ struct ManifestReader {
         case let other: problem("\(path).scope", "expected \"area\" or \"scene\", found \"\(other)\"")
         }
         let area = areaConfig(o["area"], "\(path).area")
-        let blockCells = integer(o, "blockCells", path, range: 1...64) ?? 8
+        // Default: blocks of about 768 px per side at the finest sensor. Each warp pays a fixed cost
+        // (PROJ looks the transformation up in proj.db), so small patches need many cells per block;
+        // large patches need few, so that two workers stay busy to the end of a modest area.
+        let finest = sensors?.map(\.gsd).min() ?? 1
+        let autoCells = patch.map { max(1, min(64, Int((768 / ($0 / finest)).rounded()))) } ?? 4
+        let blockCells = integer(o, "blockCells", path, range: 1...64) ?? autoCells
         if let patch, let stride, let sensors {
             for (i, s) in sensors.enumerated() {
                 for (what, size) in [("patchSize", patch), ("stride", stride)] {

@@ -15,6 +15,24 @@ public enum Warper {
     public static func warp<T: RasterScalar>(
         _ inputs: [WarpInput], onto grid: GridSpec, as type: T.Type = T.self, options: WarpOptions = WarpOptions()
     ) throws(RasterError) -> WarpedRaster<T> {
+        let bandCount = inputs.reduce(0) { $0 + $1.outputBandCount }
+        var pixels = [T](unsafeUninitializedCapacity: bandCount * grid.pixelCount) { _, n in n = bandCount * grid.pixelCount }
+        var validity = [UInt8](repeating: 1, count: grid.pixelCount)
+        try pixels.withUnsafeMutableBufferPointer { (typed) throws(RasterError) in
+            try validity.withUnsafeMutableBufferPointer { (mask) throws(RasterError) in
+                try warp(inputs, onto: grid, dataType: T.rasterDataType, into: UnsafeMutableRawBufferPointer(typed), validity: mask,
+                         options: options)
+            }
+        }
+        return WarpedRaster(grid: grid, bandCount: bandCount, pixels: pixels, validity: validity)
+    }
+
+    /// The same warp into caller-owned memory: `pixels` receives `bands × height × width` values of
+    /// `dataType` (native byte order), `validity` `height × width` flags (1 = every band has data).
+    public static func warp(
+        _ inputs: [WarpInput], onto grid: GridSpec, dataType: RasterDataType, into pixels: UnsafeMutableRawBufferPointer,
+        validity: UnsafeMutableBufferPointer<UInt8>, options: WarpOptions = WarpOptions()
+    ) throws(RasterError) {
         GDALRuntime.ensureInitialized()
         guard !inputs.isEmpty else {
             throw RasterError(.warp, operation: "warp", subject: grid.description, message: "no inputs given")
@@ -22,30 +40,37 @@ public enum Warper {
         for input in inputs { try validate(input) }
         let bandCount = inputs.reduce(0) { $0 + $1.outputBandCount }
         let plane = grid.pixelCount
-        var pixels = [T](unsafeUninitializedCapacity: bandCount * plane) { _, n in n = bandCount * plane }
-        var validity = [UInt8](repeating: 1, count: plane)
+        guard pixels.count >= bandCount * plane * dataType.byteSize, validity.count >= plane else {
+            throw RasterError(.buffer, operation: "warp", subject: grid.description,
+                              message: "buffers of \(pixels.count) bytes and \(validity.count) flags are too small")
+        }
+        for i in 0..<plane { validity[i] = 1 }
         var alpha = [Float](repeating: 0, count: plane)
         var firstBand = 0
         for input in inputs {
-            let warped = try warpToMemory(input, onto: grid, type: T.self, options: options)
+            let warped = try warpToMemory(input, onto: grid, type: dataType, options: options)
             defer { GDALClose(warped) }
             let bands = input.outputBandCount
-            try pixels.withUnsafeMutableBufferPointer { (buffer) throws(RasterError) in
-                let slice = UnsafeMutableBufferPointer(rebasing: buffer[(firstBand * plane)..<((firstBand + bands) * plane)])
-                try readMemory(warped, bands: Array(1...bands), into: slice, grid: grid, subject: input)
-            }
+            let planeBytes = plane * dataType.byteSize
+            let slice = UnsafeMutableRawBufferPointer(rebasing: pixels[(firstBand * planeBytes)..<((firstBand + bands) * planeBytes)])
+            try readMemory(warped, bands: Array(1...bands), into: slice, type: dataType, grid: grid, subject: input)
             try alpha.withUnsafeMutableBufferPointer { (buffer) throws(RasterError) in
-                try readMemory(warped, bands: [bands + 1], into: buffer, grid: grid, subject: input)
+                try readMemory(warped, bands: [bands + 1], into: UnsafeMutableRawBufferPointer(buffer), type: .float32, grid: grid, subject: input)
             }
             for i in 0..<plane where alpha[i] <= 0 { validity[i] = 0 }
             firstBand += bands
         }
-        if T.rasterDataType.isFloatingPoint {
-            for b in 0..<bandCount {
-                for i in 0..<plane where pixels[b * plane + i].isNaNValue { validity[i] = 0 }
-            }
+        // NaN is never data.
+        switch dataType {
+        case .float32:
+            let values = pixels.bindMemory(to: Float.self)
+            for b in 0..<bandCount { for i in 0..<plane where values[b * plane + i].isNaN { validity[i] = 0 } }
+        case .float64:
+            let values = pixels.bindMemory(to: Double.self)
+            for b in 0..<bandCount { for i in 0..<plane where values[b * plane + i].isNaN { validity[i] = 0 } }
+        default:
+            break
         }
-        return WarpedRaster(grid: grid, bandCount: bandCount, pixels: pixels, validity: validity)
     }
 
     /// The `gdalwarp` arguments (without sources and destination) for one input group.
@@ -84,8 +109,8 @@ public enum Warper {
     }
 
     /// Runs `GDALWarp` for one input group into a new MEM dataset (data bands + alpha).
-    private static func warpToMemory<T: RasterScalar>(
-        _ input: WarpInput, onto grid: GridSpec, type: T.Type, options: WarpOptions
+    private static func warpToMemory(
+        _ input: WarpInput, onto grid: GridSpec, type: RasterDataType, options: WarpOptions
     ) throws(RasterError) -> GDALDatasetH {
         let subject = input.rasters.map(\.path).joined(separator: ", ")
         // A band subset goes through an in-memory VRT (gdalwarp -srcband arrives only in GDAL 3.7).
@@ -96,7 +121,7 @@ public enum Warper {
             }
         }
         var sources: [GDALDatasetH?] = subsets.isEmpty ? input.rasters.map(\.handle) : subsets.map(\.handle)
-        let args = CStringArray(arguments(for: input, grid: grid, type: T.rasterDataType, options: options))
+        let args = CStringArray(arguments(for: input, grid: grid, type: type, options: options))
         GDALRuntime.resetError()
         let result: GDALDatasetH? = args.withPointer { argv in
             guard let appOptions = GDALWarpAppOptionsNew(argv, nil) else { return nil }
@@ -129,16 +154,16 @@ public enum Warper {
         return Raster(owning: result, path: raster.path)
     }
 
-    private static func readMemory<U: RasterScalar>(
-        _ dataset: GDALDatasetH, bands: [Int], into buffer: UnsafeMutableBufferPointer<U>, grid: GridSpec,
+    private static func readMemory(
+        _ dataset: GDALDatasetH, bands: [Int], into buffer: UnsafeMutableRawBufferPointer, type: RasterDataType, grid: GridSpec,
         subject input: WarpInput
     ) throws(RasterError) {
-        let size = MemoryLayout<U>.stride
+        let size = type.byteSize
         var bandMap = bands.map { Int32($0) }
         GDALRuntime.resetError()
         let err = GDALDatasetRasterIOEx(
             dataset, GF_Read, 0, 0, Int32(grid.width), Int32(grid.height), buffer.baseAddress,
-            Int32(grid.width), Int32(grid.height), U.rasterDataType.gdal, Int32(bands.count), &bandMap,
+            Int32(grid.width), Int32(grid.height), type.gdal, Int32(bands.count), &bandMap,
             Int64(size), Int64(size * grid.width), Int64(size * grid.pixelCount), nil)
         guard err == CE_None else {
             throw RasterError(.warp, operation: "read warped pixels", subject: input.rasters.map(\.path).joined(separator: ", "),

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The main job end to end on the real BigEarthNet sample: setup, release build, build-dataset,
+# inspect-shards summary and verify, quick-look PNGs. Results go to out/demo (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source Scripts/env.sh
+
+bash Scripts/setup.sh
+echo "== release build"
+swift build -c release --product build-dataset >/dev/null
+swift build -c release --product inspect-shards >/dev/null
+bin=.build/release
+out=out/demo
+rm -rf "$out" && mkdir -p "$out/quicklooks"
+
+echo "== build-dataset plan"
+$bin/build-dataset plan manifests/bigearthnet-s1s2.json
+echo "== build-dataset build"
+$bin/build-dataset build manifests/bigearthnet-s1s2.json --out "$out/bigearthnet-s1s2"
+echo "== inspect-shards summary"
+$bin/inspect-shards summary "$out/bigearthnet-s1s2"
+echo "== inspect-shards verify"
+$bin/inspect-shards verify "$out/bigearthnet-s1s2"
+echo "== quick-looks (Sentinel-1 VV | Sentinel-2 B04/B03/B02)"
+$bin/inspect-shards ls "$out/bigearthnet-s1s2" | cut -f1 | while read -r key; do
+  $bin/inspect-shards quicklook "$out/bigearthnet-s1s2" "$key" --bands s2=4,3,2 --out "$out/quicklooks/$key.png" >/dev/null
+done
+$bin/inspect-shards export "$out/bigearthnet-s1s2" "$($bin/inspect-shards ls "$out/bigearthnet-s1s2" | head -1 | cut -f1)" --out "$out/geotiff" >/dev/null
+
+echo
+echo "Results:"
+echo "  dataset:      $out/bigearthnet-s1s2 (dataset.json + shards/)"
+echo "  quick-looks:  $out/quicklooks/*.png"
+echo "  GeoTIFFs:     $out/geotiff/{s1,s2}.tif (one record, to overlay in QGIS)"

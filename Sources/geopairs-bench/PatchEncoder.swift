@@ -1,0 +1,44 @@
+import Foundation
+import GeoRaster
+import ShardFormat
+
+/// `geopairs-bench encode-patches LIST OUT`: the naive pipeline's second half. Reads per-patch
+/// GeoTIFFs (one line per record: `key split path-sensor1 path-sensor2 …`, sensors named on the
+/// first line as `# name1 name2 …`) and writes them with the same encoder and writer as
+/// build-dataset, so that only the warping strategy differs between the two.
+enum PatchEncoder {
+    static func run(_ arguments: [String]) throws {
+        guard arguments.count == 2, let text = try? String(contentsOfFile: arguments[0], encoding: .utf8) else {
+            print("usage: geopairs-bench encode-patches LIST OUT")
+            return
+        }
+        var lines = text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let names = Array(lines.removeFirst().dropFirst())
+        var schemas: [SensorSchema] = []
+        let encoder = RecordEncoder()
+        var writer: DatasetWriter?
+        for line in lines {
+            let (key, split, paths) = (line[0], line[1], Array(line[2...]))
+            var metas: [SensorMetadata] = [], arrays: [[UInt8]] = []
+            for (name, path) in zip(names, paths) {
+                let raster = try Raster(path: path)
+                let type = try raster.dataType(band: 1) ?? .float32
+                let bytes = try CodecBenchmark.readBytes(raster, type: type, bands: nil)
+                let t = try raster.geoTransform
+                let dtype = DType(rawValue: type.rawValue)!
+                let shape = [raster.bandCount, raster.height, raster.width]
+                metas.append(SensorMetadata(sensor: name, bands: (1...raster.bandCount).map { "b\($0)" }, dtype: dtype, shape: shape,
+                                            geotransform: t.coefficients, crs: try raster.crs.epsg.map { "EPSG:\($0)" } ?? "", sources: [path]))
+                arrays.append(bytes)
+                if schemas.count < names.count { schemas.append(SensorSchema(name: name, bands: metas.last!.bands, dtype: dtype, shape: shape)) }
+            }
+            if writer == nil { writer = try DatasetWriter(directory: arguments[1], sensors: schemas, fingerprint: "naive", restart: true) }
+            let t = metas[0].geotransform
+            let footprint = [t[0], t[3] + Double(metas[0].shape[1]) * t[5], t[0] + Double(metas[0].shape[2]) * t[1], t[3]]
+            let record = Record(metadata: RecordMetadata(key: key, cell: [0, 0], split: split, footprint: footprint, crs: metas[0].crs,
+                                                         sensors: metas), arrays: arrays)
+            try writer!.append(try encoder.encode(record))
+        }
+        _ = try writer?.finish(name: "naive", grid: nil, manifest: nil, inputs: [])
+    }
+}
