@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "ShardInspection", targets: ["ShardInspection"]),
         .library(name: "CLICore", targets: ["CLICore"]),
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
+        .library(name: "PairLoader", targets: ["PairLoader"]),
         .executable(name: "inspect-shards", targets: ["inspect-shards"]),
         .executable(name: "build-dataset", targets: ["build-dataset"]),
     ],
@@ -29,6 +30,7 @@ let package = Package(
         .target(name: "ShardFormat", dependencies: ["CZstd"]),
         .target(name: "CLICore"),
         .target(name: "DatasetBuilder", dependencies: ["GeoRaster", "ShardFormat"]),
+        .target(name: "PairLoader", dependencies: ["ShardFormat"]),
         .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
@@ -36,6 +38,7 @@ let package = Package(
 
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
+        .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder"]),
         .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster"]),
         .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore"]),
     ],

@@ -70,8 +70,9 @@ public enum Planner {
             }
             let snap = grid.snap, p = grid.patchSize, s = grid.stride
             let eps = 1e-6 * s
-            let x0 = ((area.minX + eps) / snap).rounded(.down) * snap
-            let y0 = ((area.maxY - eps) / snap).rounded(.up) * snap
+            // Snapped inwards, so that every cell lies wholly inside the area.
+            let x0 = ((area.minX - eps) / snap).rounded(.up) * snap
+            let y0 = ((area.maxY + eps) / snap).rounded(.down) * snap
             let cols = area.maxX - x0 + eps >= p ? Int(((area.maxX - x0 - p + eps) / s).rounded(.down)) + 1 : 0
             let rows = y0 - area.minY + eps >= p ? Int(((y0 - area.minY - p + eps) / s).rounded(.down)) + 1 : 0
             let zoneKey = spec.crs.epsg.map { "EPSG:\($0)" } ?? spec.crs.wkt

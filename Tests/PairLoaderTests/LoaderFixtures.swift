@@ -1,0 +1,41 @@
+import Foundation
+import PairLoader
+import ShardFormat
+
+enum LoaderFixtures {
+    /// A dataset whose records say who they are: sensor `a` (u16 2×8×8, 10 m) holds the record
+    /// number in every pixel of band 0 and a gradient in band 1; sensor `b` (f32 1×4×4, 20 m) the
+    /// record number plus 0.5. 37 train records in shards of 5, plus 6 val records.
+    static func numberedDataset(train: Int = 37) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loader-\(UUID().uuidString)").path
+        let sensors = [SensorSchema(name: "a", bands: ["id", "ramp"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
+                       SensorSchema(name: "b", bands: ["id"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
+        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 5), fingerprint: "n")
+        let encoder = RecordEncoder()
+        for i in 0..<(train + 6) {
+            let x = Double(i) * 80
+            let a: [UInt8] = (0..<64).flatMap { _ in le(UInt16(i)) } + (0..<64).flatMap { p in le(UInt16(p)) }
+            let b: [UInt8] = (0..<16).flatMap { _ in withUnsafeBytes(of: (Float(i) + 0.5).bitPattern.littleEndian, Array.init) }
+            let meta = RecordMetadata(
+                key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: [x, 0, x + 80, 80],
+                crs: "EPSG:32631",
+                sensors: [SensorMetadata(sensor: "a", bands: ["id", "ramp"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631"),
+                          SensorMetadata(sensor: "b", bands: ["id"], dtype: .f32, shape: [1, 4, 4], geotransform: [x, 20, 0, 80, 0, -20], crs: "EPSG:32631")],
+                attributes: ["n": .number(Double(i))])
+            try writer.append(try encoder.encode(Record(metadata: meta, arrays: [a, b])))
+        }
+        _ = try writer.finish(name: "numbered", grid: GridInfo(crs: "EPSG:32631", patchSize: 80, stride: 80), manifest: nil, inputs: [])
+        return dir
+    }
+
+    static func le(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
+
+    /// All batches of the current epoch (keys, padding flags, tensor contents).
+    static func drain(_ loader: PairLoader) throws -> [(keys: [String], padding: [Bool], a: [Float], b: [Float])] {
+        var out: [(keys: [String], padding: [Bool], a: [Float], b: [Float])] = []
+        try loader.forEach { batch in
+            out.append((batch.keys, batch.isPadding, batch["a"]!.values, batch["b"]?.values ?? []))
+        }
+        return out
+    }
+}
