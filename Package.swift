@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
-        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat"]),
+        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader"]),
 
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),

@@ -71,11 +71,14 @@ public struct LoaderConfig: Sendable {
     public var statisticsSplit: String
     public var augmentation: Augmentation
     public var corruptRecords: CorruptRecordPolicy
+    /// Decode each record's JSON header for geotransforms and attributes (≈ 35 µs per sample).
+    /// Off: batches carry keys (from the shard index) but empty geotransforms and attributes.
+    public var metadata: Bool
 
     public init(directory: String, split: String = "train", sensors: [String], batchSize: Int, shuffle: ShuffleMode = .global,
                 seed: UInt64 = 0, rank: Int = 0, worldSize: Int = 1, workers: Int = 2, prefetch: Int = 4,
                 remainder: RemainderPolicy = .drop, normalize: Bool = true, statisticsSplit: String = "train",
-                augmentation: Augmentation = Augmentation(), corruptRecords: CorruptRecordPolicy = .fail) {
+                augmentation: Augmentation = Augmentation(), corruptRecords: CorruptRecordPolicy = .fail, metadata: Bool = true) {
         self.directory = directory
         self.split = split
         self.sensors = sensors
@@ -91,6 +94,7 @@ public struct LoaderConfig: Sendable {
         self.statisticsSplit = statisticsSplit
         self.augmentation = augmentation
         self.corruptRecords = corruptRecords
+        self.metadata = metadata
     }
 }
 

@@ -23,7 +23,6 @@ final class SampleDecoder {
     private var scratch: [UInt8] = []
     private var raw: [UInt8] = []
     private var maskBytes: [UInt8] = []
-    private var plane: [Float] = []
     private let decoder = JSONDecoder()
 
     init(reader: DatasetReader, layouts: [SensorLayout], config: LoaderConfig, patchSize: Double, coarsestGSD: Double) {
@@ -70,77 +69,122 @@ final class SampleDecoder {
         -> (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue]) {
         let shard = reader.shards[slot.location.shard]
         let entry = shard.entries[slot.location.record]
-        let meta = try shard.metadata(at: slot.location.record)
+        let meta = config.metadata ? try shard.metadata(at: slot.location.record) : nil
         let t = transform(for: slot, epoch: epoch)
         var transforms: [[Double]] = []
         for (s, layout) in layouts.enumerated() {
             guard let frame = try shard.frame(record: slot.location.record, sensor: layout.name),
-                  let sensorMeta = meta.sensor(layout.name) else {
+                  meta == nil || meta!.sensor(layout.name) != nil else {
                 throw LoaderError("record \(entry.key) has no \(layout.name) frame")
             }
             let (c, h, w) = (frame.channels, frame.height, frame.width)
             guard [c, h, w] == layout.schema.shape else {
                 throw LoaderError("record \(entry.key): \(layout.name) is \(c)×\(h)×\(w), the dataset says \(layout.schema.shape)")
             }
+            // The frame's CRC-32 is skipped here: zstd's content checksum still verifies every byte.
+            // (Reading shuffled byte planes directly in the conversion was tried and was slower than
+            // this separate, vectorised un-shuffle followed by contiguous conversions.)
             if raw.count < frame.rawSize { raw = [UInt8](repeating: 0, count: frame.rawSize) }
-            try raw.withUnsafeMutableBytes { try shard.read(frame, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<frame.rawSize]), codec: codec, scratch: &scratch) }
-            let hasMask = try shard.frame(record: slot.location.record, sensor: layout.name, kind: .mask)
-            if let m = hasMask {
+            try raw.withUnsafeMutableBytes {
+                try shard.read(frame, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<frame.rawSize]), codec: codec,
+                               scratch: &scratch, checkCRC: false)
+            }
+            let maskFrame = try shard.frame(record: slot.location.record, sensor: layout.name, kind: .mask)
+            if let m = maskFrame {
                 if maskBytes.count < m.rawSize { maskBytes = [UInt8](repeating: 0, count: m.rawSize) }
-                try maskBytes.withUnsafeMutableBytes { try shard.read(m, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<m.rawSize]), codec: codec, scratch: &scratch) }
+                try maskBytes.withUnsafeMutableBytes {
+                    try shard.read(m, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<m.rawSize]), codec: codec,
+                                   scratch: &scratch, checkCRC: false)
+                }
             }
             let n = layout.outSize
             let ox = Int((t.cropX / layout.gsd).rounded()), oy = Int((t.cropY / layout.gsd).rounded())
-            let tensor = tensors[s]
-            let out = tensor.data.baseAddress! + b * c * n * n
-            let outMask = tensor.mask.baseAddress! + b * n * n
-            if plane.count < h * w { plane = [Float](repeating: 0, count: h * w) }
-            let identity = t.rotations == 0 && !t.flipH && !t.flipV
-            // Mask first (the sample's pixels valid in every band), then each band.
+            // Where each output pixel comes from in a band plane: crop, flips and rotation in one map.
+            let upright = t.rotations == 0 && !t.flipH && !t.flipV
+            if sourceIndex.count < n * n { sourceIndex = [Int](repeating: 0, count: n * n) }
             for r in 0..<n {
                 for col in 0..<n {
-                    let (sr, sc) = identity ? (r, col) : Self.source(r, col, n: n, t)
-                    outMask[r * n + col] = hasMask == nil ? 1 : maskBytes[(sr + oy) * w + sc + ox]
+                    let (sr, sc) = Self.source(r, col, n: n, t)
+                    sourceIndex[r * n + col] = (sr + oy) * w + sc + ox
                 }
             }
-            raw.withUnsafeBytes { bytes in
-                for band in 0..<c {
-                    convert(bytes, dtype: frame.dtype, offset: band * h * w, count: h * w)
-                    let mean = config.normalize ? layout.mean[band] : 0, scale = config.normalize ? layout.scale[band] : 1
-                    let dst = out + band * n * n
-                    plane.withUnsafeBufferPointer { src in
-                        for r in 0..<n {
-                            for col in 0..<n {
-                                let (sr, sc) = identity ? (r, col) : Self.source(r, col, n: n, t)
-                                let v = src[(sr + oy) * w + sc + ox]
-                                if v.isNaN || outMask[r * n + col] == 0 {
-                                    dst[r * n + col] = 0
-                                    outMask[r * n + col] = 0
-                                } else {
-                                    dst[r * n + col] = (v - mean) * scale
-                                }
+            let tensor = tensors[s]
+            let count = n * n
+            let out = tensor.data.baseAddress! + b * c * count
+            let outMask = tensor.mask.baseAddress! + b * count
+            sourceIndex.withUnsafeBufferPointer { index in
+                if maskFrame != nil {
+                    maskBytes.withUnsafeBufferPointer { m in for i in 0..<count { outMask[i] = m[index[i]] } }
+                } else {
+                    outMask.update(repeating: 1, count: count)
+                }
+                raw.withUnsafeBytes { bytes in
+                    for band in 0..<c {
+                        let mean = config.normalize ? layout.mean[band] : 0, scale = config.normalize ? layout.scale[band] : 1
+                        if upright {
+                            // Rows stay rows: convert contiguous runs (vectorised), no index lookups.
+                            for r in 0..<n {
+                                Self.convert(bytes, dtype: frame.dtype, from: band * h * w + (r + oy) * w + ox, count: n,
+                                             mean: mean, scale: scale, into: out + band * count + r * n)
                             }
+                        } else {
+                            Self.gather(bytes, dtype: frame.dtype, planeOffset: band * h * w, index: index, count: count,
+                                        mean: mean, scale: scale, into: out + band * count)
                         }
                     }
                 }
             }
-            transforms.append(geotransform(sensorMeta.geotransform, gsd: layout.gsd, n: n, ox: ox, oy: oy, t: t))
+            // Invalid pixels are 0 in every band; NaN in any band makes a pixel invalid.
+            if maskFrame != nil || frame.dtype == .f32 || frame.dtype == .f64 {
+                for i in 0..<count where outMask[i] != 0 {
+                    for band in 0..<c where out[band * count + i].isNaN { outMask[i] = 0 }
+                }
+                for i in 0..<count where outMask[i] == 0 {
+                    for band in 0..<c { out[band * count + i] = 0 }
+                }
+            }
+            if let sensorMeta = meta?.sensor(layout.name) {
+                transforms.append(geotransform(sensorMeta.geotransform, gsd: layout.gsd, n: n, ox: ox, oy: oy, t: t))
+            } else {
+                transforms.append([])
+            }
         }
-        return (entry.key, transforms, meta.attributes)
+        return (entry.key, transforms, meta?.attributes ?? [:])
     }
 
-    /// Raw little-endian values of one band → `plane` as Float.
-    private func convert(_ bytes: UnsafeRawBufferPointer, dtype: DType, offset: Int, count: Int) {
-        plane.withUnsafeMutableBufferPointer { p in
-            let base = bytes.baseAddress!
-            switch dtype {
-            case .u8: for i in 0..<count { p[i] = Float(base.load(fromByteOffset: offset + i, as: UInt8.self)) }
-            case .i16: for i in 0..<count { p[i] = Float(base.loadUnaligned(fromByteOffset: (offset + i) * 2, as: Int16.self)) }
-            case .u16: for i in 0..<count { p[i] = Float(base.loadUnaligned(fromByteOffset: (offset + i) * 2, as: UInt16.self)) }
-            case .i32: for i in 0..<count { p[i] = Float(base.loadUnaligned(fromByteOffset: (offset + i) * 4, as: Int32.self)) }
-            case .f32: for i in 0..<count { p[i] = base.loadUnaligned(fromByteOffset: (offset + i) * 4, as: Float.self) }
-            case .f64: for i in 0..<count { p[i] = Float(base.loadUnaligned(fromByteOffset: (offset + i) * 8, as: Double.self)) }
-            }
+    private var sourceIndex: [Int] = []
+
+    /// `out[i] = (value(from + i) − mean) · scale` for a contiguous run.
+    private static func convert(_ bytes: UnsafeRawBufferPointer, dtype: DType, from: Int, count: Int, mean: Float, scale: Float,
+                                into out: UnsafeMutablePointer<Float>) {
+        func run<T>(_: T.Type, _ convert: (T) -> Float) {
+            let src = (bytes.baseAddress! + from * MemoryLayout<T>.size).assumingMemoryBound(to: T.self)
+            for i in 0..<count { out[i] = (convert(src[i]) - mean) * scale }
+        }
+        switch dtype {
+        case .u8: run(UInt8.self) { Float($0) }
+        case .i16: run(Int16.self) { Float($0) }
+        case .u16: run(UInt16.self) { Float($0) }
+        case .i32: run(Int32.self) { Float($0) }
+        case .f32: run(Float.self) { $0 }
+        case .f64: run(Double.self) { Float($0) }
+        }
+    }
+
+    /// `out[i] = (value(index[i]) − mean) · scale` for one band: one tight loop per element type.
+    private static func gather(_ bytes: UnsafeRawBufferPointer, dtype: DType, planeOffset: Int, index: UnsafeBufferPointer<Int>,
+                               count: Int, mean: Float, scale: Float, into out: UnsafeMutablePointer<Float>) {
+        func run<T>(_: T.Type, _ convert: (T) -> Float) {
+            let src = (bytes.baseAddress! + planeOffset * MemoryLayout<T>.size).assumingMemoryBound(to: T.self)
+            for i in 0..<count { out[i] = (convert(src[index[i]]) - mean) * scale }
+        }
+        switch dtype {
+        case .u8: run(UInt8.self) { Float($0) }
+        case .i16: run(Int16.self) { Float($0) }
+        case .u16: run(UInt16.self) { Float($0) }
+        case .i32: run(Int32.self) { Float($0) }
+        case .f32: run(Float.self) { $0 }
+        case .f64: run(Double.self) { Float($0) }
         }
     }
 

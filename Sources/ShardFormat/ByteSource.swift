@@ -17,7 +17,7 @@ public protocol ByteSource: Sendable {
 
 extension ByteSource {
     /// Reads `count` bytes at `offset` into a new array, after checking they lie inside the source.
-    func read(at offset: Int, count: Int) throws -> [UInt8] {
+    public func read(at offset: Int, count: Int) throws -> [UInt8] {
         guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
             throw ShardError(.truncated, file: name, message: "range \(offset)+\(count) is outside the \(size)-byte file")
         }

@@ -97,28 +97,28 @@ public enum FrameFilter: String, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// Byte planes → elements. 2- and 4-byte elements go 16 at a time through SIMD registers.
+    /// Byte planes → elements.
     private static func unshuffle<T: FixedWidthInteger & UnsignedInteger>(
         _ src: UnsafeRawBufferPointer, into dst: UnsafeMutableRawBufferPointer, _: T.Type
     ) {
         let k = MemoryLayout<T>.size, n = src.count / k
         let base = src.baseAddress!, out = dst.baseAddress!
         var i = 0
+        // Plain typed loops over the planes: LLVM vectorises these (the generic SIMD initialisers
+        // were not specialised and cost more than the loop itself).
         if k == 2 {
-            while i + 16 <= n {
-                let b0 = SIMD16<UInt16>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
-                let b1 = SIMD16<UInt16>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: n + i, as: SIMD16<UInt8>.self))
-                out.storeBytes(of: b0 | (b1 &<< 8), toByteOffset: 2 * i, as: SIMD16<UInt16>.self)
-                i += 16
+            let p0 = base.assumingMemoryBound(to: UInt8.self), p1 = p0 + n
+            let o = out.assumingMemoryBound(to: UInt16.self)
+            while i < n {
+                o[i] = (UInt16(p0[i]) | UInt16(p1[i]) << 8).littleEndian
+                i += 1
             }
         } else if k == 4 {
-            while i + 16 <= n {
-                let b0 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self))
-                let b1 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: n + i, as: SIMD16<UInt8>.self))
-                let b2 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: 2 * n + i, as: SIMD16<UInt8>.self))
-                let b3 = SIMD16<UInt32>(truncatingIfNeeded: base.loadUnaligned(fromByteOffset: 3 * n + i, as: SIMD16<UInt8>.self))
-                out.storeBytes(of: b0 | (b1 &<< 8) | (b2 &<< 16) | (b3 &<< 24), toByteOffset: 4 * i, as: SIMD16<UInt32>.self)
-                i += 16
+            let p0 = base.assumingMemoryBound(to: UInt8.self), p1 = p0 + n, p2 = p1 + n, p3 = p2 + n
+            let o = out.assumingMemoryBound(to: UInt32.self)
+            while i < n {
+                o[i] = (UInt32(p0[i]) | UInt32(p1[i]) << 8 | UInt32(p2[i]) << 16 | UInt32(p3[i]) << 24).littleEndian
+                i += 1
             }
         }
         let planes = base.assumingMemoryBound(to: UInt8.self)

@@ -112,8 +112,11 @@ public final class ShardReader: Sendable {
     /// Reads and decodes one frame into `destination` (exactly `descriptor.rawSize` bytes): reads
     /// only that frame's bytes, checks its CRC-32, decompresses (zstd verifies its content checksum)
     /// and reverses the filter. `scratch` is reused between calls to avoid allocations.
+    /// - Parameter checkCRC: skip the frame's CRC-32 only where speed matters more than finding
+    ///   damage that leaves the content intact: zstd's content checksum still guarantees every
+    ///   decoded byte, so a damaged frame can never come back as wrong data.
     public func read(_ descriptor: FrameDescriptor, into destination: UnsafeMutableRawBufferPointer,
-                     codec: ZstdCodec, scratch: inout [UInt8]) throws {
+                     codec: ZstdCodec, scratch: inout [UInt8], checkCRC: Bool = true) throws {
         guard destination.count == descriptor.rawSize else {
             throw ShardError(.invalidArgument, file: source.name,
                              message: "buffer of \(destination.count) bytes for a frame of \(descriptor.rawSize)")
@@ -123,7 +126,7 @@ public final class ShardReader: Sendable {
         try scratch.withUnsafeMutableBytes { raw in
             let compressed = UnsafeMutableRawBufferPointer(rebasing: raw[0..<descriptor.size])
             try source.read(at: descriptor.offset, into: compressed)
-            guard CRC32.checksum(UnsafeRawBufferPointer(compressed)) == descriptor.crc32 else {
+            guard !checkCRC || CRC32.checksum(UnsafeRawBufferPointer(compressed)) == descriptor.crc32 else {
                 throw ShardError(.checksumMismatch, file: source.name, location: "frame at offset \(descriptor.offset)",
                                  message: "frame CRC-32 mismatch")
             }

@@ -17,7 +17,15 @@ case "encode-patches":
         FileHandle.standardError.write(Data("geopairs-bench encode-patches: \(error)\n".utf8))
         exit(1)
     }
+case "load", "zstd-floor":
+    do {
+        let rest = Array(arguments.dropFirst())
+        if arguments.first == "load" { try LoadBenchmark.load(rest) } else { try LoadBenchmark.floor(rest) }
+    } catch {
+        FileHandle.standardError.write(Data("geopairs-bench \(arguments.first!): \(error)\n".utf8))
+        exit(1)
+    }
 default:
-    print("usage: geopairs-bench codec S2_FILE [BIGEARTHNET_SAMPLE_DIR] | encode-patches LIST OUT")
+    print("usage: geopairs-bench codec S2_FILE [BIGEARTHNET_SAMPLE_DIR] | encode-patches LIST OUT | load DIR --sensors A,B --workers N --shuffle global|buffered | zstd-floor DIR --sensors A,B --threads N")
     exit(arguments.first == "--help" ? 0 : 2)
 }

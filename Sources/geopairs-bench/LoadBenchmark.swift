@@ -1,0 +1,86 @@
+import Foundation
+import PairLoader
+import ShardFormat
+
+/// `geopairs-bench load` and `geopairs-bench zstd-floor`: PairLoader throughput against the floor
+/// (zstd decompression of the same frames, already in memory, on the same number of threads).
+enum LoadBenchmark {
+    static func option(_ args: [String], _ name: String) -> String? {
+        guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count else { return nil }
+        return args[i + 1]
+    }
+
+    /// Peak resident memory of this process (VmHWM), MB.
+    static func peakRSS() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first { !$0.isEmpty } ?? "") else { return 0 }
+        return kb / 1024
+    }
+
+    static func load(_ args: [String]) throws {
+        let dir = args[0]
+        let sensors = (option(args, "sensors") ?? "").split(separator: ",").map(String.init)
+        let workers = Int(option(args, "workers") ?? "2")!
+        let shuffle: ShuffleMode = option(args, "shuffle") == "buffered" ? .shardBuffered(shards: 4, buffer: 1024) : .global
+        let loader = try PairLoader(LoaderConfig(directory: dir, split: "train", sensors: sensors, batchSize: Int(option(args, "batch") ?? "32")!,
+                                                 shuffle: shuffle, seed: 1, workers: workers, prefetch: 4,
+                                                 metadata: option(args, "metadata") != "off"))
+        let rawPerSample = sensors.map { s in loader.reader.index.sensor(s)!.shape.reduce(1, *) * loader.reader.index.sensor(s)!.dtype.size }.reduce(0, +)
+        var samples = 0
+        var checksum: Float = 0
+        let start = Date()
+        try loader.forEach { batch in
+            samples += batch.count
+            checksum += batch[sensors[0]]!.data[0]   // touch the data
+        }
+        let seconds = Date().timeIntervalSince(start)
+        print(String(format: "{\"samples\": %d, \"seconds\": %.3f, \"samplesPerSecond\": %.1f, \"decodedMBps\": %.1f, \"peakRSSMB\": %.0f, \"checksum\": %.3f}",
+                     samples, seconds, Double(samples) / seconds, Double(samples * rawPerSample) / seconds / 1e6, peakRSS(), checksum))
+    }
+
+    static func floor(_ args: [String]) throws {
+        let dir = args[0]
+        let sensors = (option(args, "sensors") ?? "").split(separator: ",").map(String.init)
+        let threads = Int(option(args, "threads") ?? "2")!
+        let reader = try DatasetReader(directory: dir)
+        // The same frames the loader reads (train split, chosen sensors), read the same way (pread
+        // from the page cache into a reused buffer) and only decompressed: no filter, no conversion.
+        var frames: [(shard: Int, frame: FrameDescriptor)] = []
+        for loc in reader.locations(split: "train") {
+            for s in sensors {
+                if let f = try reader.shards[loc.shard].frame(record: loc.record, sensor: s) { frames.append((loc.shard, f)) }
+            }
+        }
+        let frameList = frames
+        let raw = frames.reduce(0) { $0 + $1.frame.rawSize }
+        let start = Date()
+        let done = DispatchGroup()
+        for t in 0..<threads {
+            done.enter()
+            Thread {
+                let codec = ZstdCodec()
+                var out = [UInt8](repeating: 0, count: frameList.map(\.frame.rawSize).max() ?? 0)
+                var input = [UInt8](repeating: 0, count: frameList.map(\.frame.size).max() ?? 0)
+                // Contiguous halves: frames alternate between sensors of very different sizes.
+                for i in (t * frameList.count / threads)..<((t + 1) * frameList.count / threads) {
+                    let (shard, f) = frameList[i]
+                    input.withUnsafeMutableBytes { src in
+                        let part = UnsafeMutableRawBufferPointer(rebasing: src[0..<f.size])
+                        try? reader.shards[shard].source.read(at: f.offset, into: part)
+                        out.withUnsafeMutableBytes { dst in
+                            try? codec.decompress(UnsafeRawBufferPointer(part), into: UnsafeMutableRawBufferPointer(rebasing: dst[0..<f.rawSize]))
+                        }
+                    }
+                }
+                done.leave()
+            }.start()
+        }
+        done.wait()
+        let seconds = Date().timeIntervalSince(start)
+        let samples = reader.locations(split: "train").count
+        print(String(format: "{\"samples\": %d, \"seconds\": %.3f, \"samplesPerSecond\": %.1f, \"decodedMBps\": %.1f, \"peakRSSMB\": %.0f}",
+                     samples, seconds, Double(samples) / seconds, Double(raw) / seconds / 1e6, peakRSS()))
+    }
+}
+
