@@ -131,9 +131,10 @@ struct ManifestReader {
         return v
     }
 
-    /// A path relative to the manifest's folder, unless absolute.
+    /// An absolute, standardized path: relative paths are taken from the manifest's folder.
     func resolve(_ path: String) -> String {
-        path.hasPrefix("/") || baseDirectory.isEmpty ? path : (baseDirectory as NSString).appendingPathComponent(path)
+        let joined = path.hasPrefix("/") || baseDirectory.isEmpty ? path : (baseDirectory as NSString).appendingPathComponent(path)
+        return URL(fileURLWithPath: joined).standardizedFileURL.path
     }
 
     // MARK: --input overrides
