@@ -36,11 +36,13 @@ let package = Package(
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
         .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader"]),
 
-        .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster"]),
-        .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat"]),
-        .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder"]),
-        .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster"]),
-        .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore"]),
+        // Shared by the test targets: real-data lookup, temporary folders, running programs.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster", "TestSupport"]),
+        .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport"]),
+        .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
+        .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster", "TestSupport"]),
+        .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -124,12 +124,12 @@ final class SampleDecoder {
                         if upright {
                             // Rows stay rows: convert contiguous runs (vectorised), no index lookups.
                             for r in 0..<n {
-                                Self.convert(bytes, dtype: frame.dtype, from: band * h * w + (r + oy) * w + ox, count: n,
-                                             mean: mean, scale: scale, into: out + band * count + r * n)
+                                Self.transfer(bytes, dtype: frame.dtype, start: band * h * w + (r + oy) * w + ox, index: nil, count: n,
+                                              mean: mean, scale: scale, into: out + band * count + r * n)
                             }
                         } else {
-                            Self.gather(bytes, dtype: frame.dtype, planeOffset: band * h * w, index: index, count: count,
-                                        mean: mean, scale: scale, into: out + band * count)
+                            Self.transfer(bytes, dtype: frame.dtype, start: band * h * w, index: index, count: count,
+                                          mean: mean, scale: scale, into: out + band * count)
                         }
                     }
                 }
@@ -154,29 +154,17 @@ final class SampleDecoder {
 
     private var sourceIndex: [Int] = []
 
-    /// `out[i] = (value(from + i) − mean) · scale` for a contiguous run.
-    private static func convert(_ bytes: UnsafeRawBufferPointer, dtype: DType, from: Int, count: Int, mean: Float, scale: Float,
-                                into out: UnsafeMutablePointer<Float>) {
+    /// `out[i] = (value(start + i) − mean) · scale` for a contiguous run, or with an index map
+    /// `out[i] = (value(start + index[i]) − mean) · scale`: one tight loop per element type.
+    private static func transfer(_ bytes: UnsafeRawBufferPointer, dtype: DType, start: Int, index: UnsafeBufferPointer<Int>?,
+                                 count: Int, mean: Float, scale: Float, into out: UnsafeMutablePointer<Float>) {
         func run<T>(_: T.Type, _ convert: (T) -> Float) {
-            let src = (bytes.baseAddress! + from * MemoryLayout<T>.size).assumingMemoryBound(to: T.self)
-            for i in 0..<count { out[i] = (convert(src[i]) - mean) * scale }
-        }
-        switch dtype {
-        case .u8: run(UInt8.self) { Float($0) }
-        case .i16: run(Int16.self) { Float($0) }
-        case .u16: run(UInt16.self) { Float($0) }
-        case .i32: run(Int32.self) { Float($0) }
-        case .f32: run(Float.self) { $0 }
-        case .f64: run(Double.self) { Float($0) }
-        }
-    }
-
-    /// `out[i] = (value(index[i]) − mean) · scale` for one band: one tight loop per element type.
-    private static func gather(_ bytes: UnsafeRawBufferPointer, dtype: DType, planeOffset: Int, index: UnsafeBufferPointer<Int>,
-                               count: Int, mean: Float, scale: Float, into out: UnsafeMutablePointer<Float>) {
-        func run<T>(_: T.Type, _ convert: (T) -> Float) {
-            let src = (bytes.baseAddress! + planeOffset * MemoryLayout<T>.size).assumingMemoryBound(to: T.self)
-            for i in 0..<count { out[i] = (convert(src[index[i]]) - mean) * scale }
+            let src = (bytes.baseAddress! + start * MemoryLayout<T>.size).assumingMemoryBound(to: T.self)
+            if let index {
+                for i in 0..<count { out[i] = (convert(src[index[i]]) - mean) * scale }
+            } else {
+                for i in 0..<count { out[i] = (convert(src[i]) - mean) * scale }
+            }
         }
         switch dtype {
         case .u8: run(UInt8.self) { Float($0) }

@@ -2,36 +2,15 @@ import DatasetBuilder
 import Foundation
 import GeoRaster
 import ShardFormat
+import TestSupport
 
 enum Fixtures {
-    static let realDirectory: String? = {
-        guard let dir = ProcessInfo.processInfo.environment["GEOPAIRS_REAL_DATA"], !dir.isEmpty else {
-            print("notice: GEOPAIRS_REAL_DATA is unset; builder tests on the shared real rasters are skipped")
-            return nil
-        }
-        return URL(fileURLWithPath: dir).standardizedFileURL.path
-    }()
-    static var hasRealData: Bool { realDirectory != nil }
-    static func real(_ name: String) -> String { "\(realDirectory ?? "/nonexistent")/\(name)" }
-
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
-    static let bigEarthNet: String? = {
-        let dir = "\(repositoryRoot)/.cache/bigearthnet"
-        guard FileManager.default.fileExists(atPath: "\(dir)/BigEarthNet-S2-Example") else {
-            print("notice: BigEarthNet sample missing (run Scripts/setup.sh); its builder test is skipped")
-            return nil
-        }
-        return dir
-    }()
-    static var hasBigEarthNet: Bool { bigEarthNet != nil }
-
-    static func temporaryDirectory() -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("gpb-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
+    static var hasRealData: Bool { TestEnvironment.hasRealData }
+    static func real(_ name: String) -> String { TestEnvironment.real(name) }
+    static let repositoryRoot = TestEnvironment.repositoryRoot
+    static var bigEarthNet: String? { TestEnvironment.bigEarthNet }
+    static var hasBigEarthNet: Bool { TestEnvironment.hasBigEarthNet }
+    static func temporaryDirectory() -> String { TestEnvironment.temporaryDirectory() }
 
     /// Writes a manifest into a temporary folder and returns its path.
     static func manifestFile(_ json: String) -> String {
@@ -50,40 +29,18 @@ enum Fixtures {
     }
 
     /// Runs a built executable of this package.
-    static func run(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String, errors: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "\(repositoryRoot)/.build/debug/\(product)")
-        p.arguments = arguments
-        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, b in b }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    static func run(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws -> TestEnvironment.Outcome {
+        try TestEnvironment.runProduct(product, arguments, environment: environment)
     }
 
     /// `gdalwarp` of a file onto a record's footprint at a sensor's resolution, with exact
     /// transformations (`-et 0`, as the builder uses); the output's bands as Double.
     static func gdalwarp(_ source: String, footprint: [Double], crs: String, gsd: Double, resampling: String, type: String) throws -> [Double] {
         let out = temporaryDirectory() + "/ref.tif"
-        let r = try runTool("gdalwarp", ["-q", "-t_srs", crs, "-te"] + footprint.map { "\($0)" } + ["-tr", "\(gsd)", "\(gsd)",
-                            "-r", resampling, "-ovr", "NONE", "-et", "0", "-ot", type, "-dstalpha", source, out])
-        guard r == 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: source]) }
+        try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", crs, "-te"] + footprint.map { "\($0)" } + ["-tr", "\(gsd)", "\(gsd)",
+                                   "-r", resampling, "-ovr", "NONE", "-et", "0", "-ot", type, "-dstalpha", source, out])
         let raster = try Raster(path: out)
         return try raster.read(bands: Array(1..<raster.bandCount), as: Double.self)
-    }
-
-    static func runTool(_ tool: String, _ arguments: [String]) throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [tool] + arguments
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        return p.terminationStatus
     }
 
     /// A sensor's array of a record as Double.

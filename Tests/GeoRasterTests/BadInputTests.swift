@@ -1,5 +1,6 @@
 import Foundation
 import GeoRaster
+import TestSupport
 import Testing
 
 @Suite("Bad input gives typed errors naming the input")
@@ -15,7 +16,7 @@ struct BadInputTests {
 
     @Test("A text file")
     func textFile() throws {
-        let path = try TestData.temporaryDirectory() + "/notes.txt"
+        let path = TestEnvironment.temporaryDirectory() + "/notes.txt"
         try "just some words\n".write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: RasterError.self) { try Raster(path: path) }
         #expect(error?.kind == .open)
@@ -24,8 +25,8 @@ struct BadInputTests {
 
     @Test("A raster without georeferencing cannot be read for CRS, transform or warp")
     func noGeoreferencing() throws {
-        let path = try TestData.temporaryDirectory() + "/plain.tif"
-        try GDALCommand.run("gdal_create", ["-of", "GTiff", "-outsize", "8", "8", "-bands", "1", "-burn", "7", path])
+        let path = TestEnvironment.temporaryDirectory() + "/plain.tif"
+        try TestEnvironment.check("gdal_create", ["-of", "GTiff", "-outsize", "8", "8", "-bands", "1", "-burn", "7", path])
         let raster = try Raster(path: path)
         #expect(try raster.read(as: UInt8.self) == [UInt8](repeating: 7, count: 64))
         #expect(throws: RasterError.self) { try raster.geoTransform }
@@ -57,8 +58,8 @@ struct BadInputTests {
     func badWarpRequests() throws {
         let grid = try GridSpec(crs: try CRS(epsg: 32630), originX: 0, originY: 80, pixelSize: 10, width: 8, height: 8)
         #expect(throws: RasterError.self) { try Warper.warp([], onto: grid, as: UInt8.self) }
-        let path = try TestData.temporaryDirectory() + "/geo.tif"
-        try GDALCommand.run("gdal_create", ["-of", "GTiff", "-outsize", "8", "8", "-bands", "1",
+        let path = TestEnvironment.temporaryDirectory() + "/geo.tif"
+        try TestEnvironment.check("gdal_create", ["-of", "GTiff", "-outsize", "8", "8", "-bands", "1",
                                             "-a_srs", "EPSG:32630", "-a_ullr", "0", "80", "80", "0", path])
         let error = #expect(throws: RasterError.self) {
             try Warper.warp([WarpInput(try Raster(path: path), bands: [2], resampling: .near)], onto: grid, as: UInt8.self)
@@ -69,8 +70,8 @@ struct BadInputTests {
 
     @Test("Reads outside the raster or into a small buffer are refused")
     func badReads() throws {
-        let path = try TestData.temporaryDirectory() + "/geo.tif"
-        try GDALCommand.run("gdal_create", ["-of", "GTiff", "-outsize", "8", "8", "-bands", "1", path])
+        let path = TestEnvironment.temporaryDirectory() + "/geo.tif"
+        try TestEnvironment.check("gdal_create", ["-of", "GTiff", "-outsize", "8", "8", "-bands", "1", path])
         let raster = try Raster(path: path)
         #expect(throws: RasterError.self) { try raster.read(window: PixelWindow(x: 4, y: 4, width: 8, height: 8), as: UInt8.self) }
         var small = [UInt8](repeating: 0, count: 10)

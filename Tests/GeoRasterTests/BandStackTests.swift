@@ -1,15 +1,16 @@
 import Foundation
 import GeoRaster
+import TestSupport
 import Testing
 
-@Suite("Band-separate files stacked into one source", .enabled(if: TestData.hasBigEarthNet))
+@Suite("Band-separate files stacked into one source", .enabled(if: TestEnvironment.hasBigEarthNet))
 struct BandStackTests {
     static let bands = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B11", "B12"]
     static let tenMetre: Set = ["B02", "B03", "B04", "B08"]
 
     @Test("A BigEarthNet S2 patch: 10 m bands equal their files, 20/60 m bands equal gdalwarp of theirs")
     func stackSentinel2Patch() throws {
-        let root = try #require(TestData.bigEarthNet)
+        let root = try #require(TestEnvironment.bigEarthNet)
         let patch = "S2A_MSIL2A_20170613T101031_87_48"
         let files = Self.bands.map { "\(root)/BigEarthNet-S2-Example/\(patch)/\(patch)_\($0).tif" }
         let reference10m = try Raster(path: files[1])

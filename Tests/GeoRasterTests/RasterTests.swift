@@ -1,12 +1,13 @@
 import Foundation
 import GeoRaster
+import TestSupport
 import Testing
 
-@Suite("Raster metadata and reads", .enabled(if: TestData.hasRealData))
+@Suite("Raster metadata and reads", .enabled(if: TestEnvironment.hasRealData))
 struct RasterTests {
     @Test("Size, bands, types, CRS and geotransform of a real file")
     func metadata() throws {
-        let raster = try Raster(path: TestData.real("gefolki_s1_patch11.tif"))
+        let raster = try Raster(path: TestEnvironment.real("gefolki_s1_patch11.tif"))
         #expect(raster.width == 448 && raster.height == 448 && raster.bandCount == 2)
         #expect(try raster.dataType(band: 1) == .float32)
         #expect(try raster.crs.epsg == 32631)
@@ -14,14 +15,14 @@ struct RasterTests {
         let t = try raster.geoTransform
         #expect(t.pixelWidth == 10 && t.pixelHeight == -10 && t.isNorthUp)
         #expect(try raster.nodata(band: 1) == nil)
-        let dsm = try Raster(path: TestData.real("autzen_lidar_dsm_3ft.tif"))
+        let dsm = try Raster(path: TestEnvironment.real("autzen_lidar_dsm_3ft.tif"))
         #expect(try dsm.nodata(band: 1) == -9999)
     }
 
     @Test("A custom WKT CRS is kept, compares equal to its definition, and prints")
     func customCRS() throws {
-        let raster = try Raster(path: TestData.real("autzen_rgb_1ft.tif"))
-        let wkt = try String(contentsOfFile: TestData.real("autzen-srs.wkt"), encoding: .utf8)
+        let raster = try Raster(path: TestEnvironment.real("autzen_rgb_1ft.tif"))
+        let wkt = try String(contentsOfFile: TestEnvironment.real("autzen-srs.wkt"), encoding: .utf8)
         let crs = try raster.crs
         #expect(crs == (try CRS(wkt)))
         #expect(crs != (try CRS(epsg: 32610)))
@@ -31,7 +32,7 @@ struct RasterTests {
 
     @Test("Footprints transform into other CRSs with densified edges")
     func footprintTransform() throws {
-        let raster = try Raster(path: TestData.real("aber_s2_20210527_epsg27700.tif"))
+        let raster = try Raster(path: TestEnvironment.real("aber_s2_20210527_epsg27700.tif"))
         let own = try raster.footprint(pointsPerEdge: 11)
         #expect(own.ring.count == 40)
         let t = try raster.geoTransform
@@ -47,7 +48,7 @@ struct RasterTests {
 
     @Test("Windowed reads into every supported type agree with a full read")
     func typedWindowReads() throws {
-        let raster = try Raster(path: TestData.real("aber_s2_20210527_epsg27700.tif"))
+        let raster = try Raster(path: TestEnvironment.real("aber_s2_20210527_epsg27700.tif"))
         let full: [Double] = try raster.read(bands: [2, 1])
         let window = PixelWindow(x: 17, y: 40, width: 33, height: 21)
         func expected(_ band: Int, _ row: Int, _ col: Int) -> Double {
@@ -72,9 +73,9 @@ struct RasterTests {
 
     @Test("A VRT built by gdalbuildvrt opens and reads like its source")
     func openVRT() throws {
-        let source = TestData.real("peru_s1_2018_vv_vh.tif")
-        let vrt = try TestData.temporaryDirectory() + "/s1.vrt"
-        try GDALCommand.run("gdalbuildvrt", ["-q", vrt, source])
+        let source = TestEnvironment.real("peru_s1_2018_vv_vh.tif")
+        let vrt = TestEnvironment.temporaryDirectory() + "/s1.vrt"
+        try TestEnvironment.check("gdalbuildvrt", ["-q", vrt, source])
         let a: [Float] = try Raster(path: vrt).read()
         let b: [Float] = try Raster(path: source).read()
         #expect(a.elementsEqual(b) { $0 == $1 || ($0.isNaN && $1.isNaN) })

@@ -1,5 +1,6 @@
 import Foundation
 import GeoRaster
+import TestSupport
 import Testing
 
 /// The target grid of a test: the footprint of `source` in `crs`, snapped outwards to `pixelSize`.
@@ -36,31 +37,31 @@ func expectWarpMatchesGDALWarp<T: RasterScalar>(
     #expect(ours.validFraction > 0.3, sourceLocation: sourceLocation)
 }
 
-@Suite("Warp equals gdalwarp", .enabled(if: TestData.hasRealData))
+@Suite("Warp equals gdalwarp", .enabled(if: TestEnvironment.hasRealData))
 struct WarperTests {
     @Test("Sentinel-2 EPSG:27700 → UTM 30N at 10 m, bilinear")
     func sentinel2Bilinear() throws {
-        let path = TestData.real("aber_s2_20210527_epsg27700.tif")
+        let path = TestEnvironment.real("aber_s2_20210527_epsg27700.tif")
         let grid = try snappedGrid(around: path, crs: try CRS(epsg: 32630), pixelSize: 10)
         try expectWarpMatchesGDALWarp(path, grid: grid, resampling: .bilinear, as: UInt16.self)
     }
 
     @Test("Sentinel-2 EPSG:27700 → UTM 30N at 30 m, average")
     func sentinel2Average() throws {
-        let path = TestData.real("aber_s2_20210527_epsg27700.tif")
+        let path = TestEnvironment.real("aber_s2_20210527_epsg27700.tif")
         let grid = try snappedGrid(around: path, crs: try CRS(epsg: 32630), pixelSize: 30)
         try expectWarpMatchesGDALWarp(path, grid: grid, resampling: .average, as: UInt16.self)
     }
 
     @Test("SRTM EPSG:4326 → the Sentinel-2 UTM grid at 30 m, bilinear")
     func srtmOntoUTM() throws {
-        let grid = try snappedGrid(around: TestData.real("aber_s2_20210527_epsg27700.tif"), crs: try CRS(epsg: 32630), pixelSize: 30)
-        try expectWarpMatchesGDALWarp(TestData.real("aber_srtm_epsg4326.tif"), grid: grid, resampling: .bilinear, as: Int16.self)
+        let grid = try snappedGrid(around: TestEnvironment.real("aber_s2_20210527_epsg27700.tif"), crs: try CRS(epsg: 32630), pixelSize: 30)
+        try expectWarpMatchesGDALWarp(TestEnvironment.real("aber_srtm_epsg4326.tif"), grid: grid, resampling: .bilinear, as: Int16.self)
     }
 
     @Test("Aerial RGB in a custom foot-based WKT → UTM 10N at 0.5 m, cubic")
     func autzenCubic() throws {
-        let path = TestData.real("autzen_rgb_1ft.tif")
+        let path = TestEnvironment.real("autzen_rgb_1ft.tif")
         let source = try Raster(path: path)
         #expect(try source.crs.epsg != 32610)
         let grid = try snappedGrid(around: path, crs: try CRS(epsg: 32610), pixelSize: 0.5)
@@ -69,7 +70,7 @@ struct WarperTests {
 
     @Test("A raster warped onto its own grid gives back its own pixels", arguments: [Resampling.near, .bilinear, .cubic, .average])
     func ownGridIsIdentity(resampling: Resampling) throws {
-        let raster = try Raster(path: TestData.real("gefolki_s1_patch11.tif"))
+        let raster = try Raster(path: TestEnvironment.real("gefolki_s1_patch11.tif"))
         let t = try raster.geoTransform
         let grid = try GridSpec(crs: try raster.crs, originX: t.originX, originY: t.originY,
                                 pixelSize: t.pixelWidth, width: raster.width, height: raster.height)
@@ -81,8 +82,8 @@ struct WarperTests {
 
     @Test("The +30 m shifted copy equals the original shifted by 3 pixels on their overlap")
     func knownShift() throws {
-        let original = try Raster(path: TestData.real("aber_s2_20210527_epsg27700.tif"))
-        let shifted = try Raster(path: TestData.real("aber_s2_b123_offset30m.tif"))
+        let original = try Raster(path: TestEnvironment.real("aber_s2_20210527_epsg27700.tif"))
+        let shifted = try Raster(path: TestEnvironment.real("aber_s2_b123_offset30m.tif"))
         let grid = try snappedGrid(around: original.path, crs: try original.crs, pixelSize: 10)
         let a = try Warper.warp([WarpInput(original, bands: [1, 2, 3], resampling: .bilinear)], onto: grid, as: UInt16.self)
         let b = try Warper.warp([WarpInput(shifted, resampling: .bilinear)], onto: grid, as: UInt16.self)
@@ -105,7 +106,7 @@ struct WarperTests {
 
     @Test("Warping from several threads, each with its own handles, gives the serial bytes")
     func concurrentWarpsMatchSerial() throws {
-        let path = TestData.real("aber_s2_20210527_epsg27700.tif")
+        let path = TestEnvironment.real("aber_s2_20210527_epsg27700.tif")
         let grid = try snappedGrid(around: path, crs: try CRS(epsg: 32630), pixelSize: 20)
         let serial = try Warper.warp([WarpInput(try Raster(path: path), resampling: .bilinear)], onto: grid, as: UInt16.self)
         let results = ResultBox<[UInt16]>(count: 8)
@@ -119,8 +120,8 @@ struct WarperTests {
     func mosaicAcrossCRSs() throws {
         // The 10 m SRTM (EPSG:27700) and the original SRTM (EPSG:4326) cover the same area; a
         // mosaic warp must equal gdalwarp's own multi-source result.
-        let paths = [TestData.real("aber_srtm_epsg4326.tif"), TestData.real("aber_srtm_10m_epsg27700.tif")]
-        let grid = try snappedGrid(around: TestData.real("aber_s2_20210527_epsg27700.tif"), crs: try CRS(epsg: 32630), pixelSize: 30)
+        let paths = [TestEnvironment.real("aber_srtm_epsg4326.tif"), TestEnvironment.real("aber_srtm_10m_epsg27700.tif")]
+        let grid = try snappedGrid(around: TestEnvironment.real("aber_s2_20210527_epsg27700.tif"), crs: try CRS(epsg: 32630), pixelSize: 30)
         let ours = try Warper.warp([WarpInput(rasters: try paths.map { try Raster(path: $0) }, resampling: .bilinear)],
                                    onto: grid, as: Int16.self)
         let reference = try GDALCommand.gdalwarp(paths, onto: grid, resampling: .bilinear, as: Int16.self)

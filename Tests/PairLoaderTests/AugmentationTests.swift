@@ -2,27 +2,16 @@ import DatasetBuilder
 import Foundation
 import PairLoader
 import ShardFormat
+import TestSupport
 import Testing
 
-enum RealRasters {
-    static let directory: String? = {
-        guard let dir = ProcessInfo.processInfo.environment["GEOPAIRS_REAL_DATA"], !dir.isEmpty else {
-            print("notice: GEOPAIRS_REAL_DATA is unset; the augmentation correspondence test is skipped")
-            return nil
-        }
-        return dir
-    }()
-    static var available: Bool { directory != nil }
-}
-
-@Suite("Augmentations keep correspondence", .enabled(if: RealRasters.available))
+@Suite("Augmentations keep correspondence", .enabled(if: TestEnvironment.hasRealData))
 struct AugmentationTests {
     /// One real raster (GeFolki Sentinel-2) as two sensors: `fine` at 10 m (its own pixels) and
     /// `coarse` at 20 m (GDAL `average` of each aligned 2×2 block).
     static func twoResolutionDataset() throws -> String {
-        let source = "\(RealRasters.directory!)/gefolki_s2_patch11.tif"
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("aug-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let source = TestEnvironment.real("gefolki_s2_patch11.tif")
+        let folder = TestEnvironment.temporaryDirectory()
         let manifest = """
         {"name": "two-res", "grid": {"crs": "EPSG:32631", "patchSize": 320, "stride": 320},
          "sensors": [{"name": "fine", "inputs": ["\(source)"], "bands": ["r", "g", "b"], "gsd": 10, "dtype": "f32", "resampling": "near"},

@@ -1,15 +1,16 @@
 import Foundation
 import PairLoader
 import ShardFormat
+import TestSupport
 
 enum LoaderFixtures {
     /// A dataset whose records say who they are: sensor `a` (u16 2×8×8, 10 m) holds the record
     /// number in every pixel of band 0 and a gradient in band 1; sensor `b` (f32 1×4×4, 20 m) the
     /// record number plus 0.5. 37 train records in shards of 5, plus 6 val records.
-    static func numberedDataset(train: Int = 37) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("loader-\(UUID().uuidString)").path
-        let sensors = [SensorSchema(name: "a", bands: ["id", "ramp"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
-                       SensorSchema(name: "b", bands: ["id"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
+    static func numberedDataset(train: Int = 37, names: (String, String) = ("a", "b")) throws -> String {
+        let dir = TestEnvironment.temporaryDirectory() + "/dataset"
+        let sensors = [SensorSchema(name: names.0, bands: ["id", "ramp"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
+                       SensorSchema(name: names.1, bands: ["id"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
         let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 5), fingerprint: "n")
         let encoder = RecordEncoder()
         for i in 0..<(train + 6) {
@@ -19,8 +20,8 @@ enum LoaderFixtures {
             let meta = RecordMetadata(
                 key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: [x, 0, x + 80, 80],
                 crs: "EPSG:32631",
-                sensors: [SensorMetadata(sensor: "a", bands: ["id", "ramp"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631"),
-                          SensorMetadata(sensor: "b", bands: ["id"], dtype: .f32, shape: [1, 4, 4], geotransform: [x, 20, 0, 80, 0, -20], crs: "EPSG:32631")],
+                sensors: [SensorMetadata(sensor: names.0, bands: ["id", "ramp"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631"),
+                          SensorMetadata(sensor: names.1, bands: ["id"], dtype: .f32, shape: [1, 4, 4], geotransform: [x, 20, 0, 80, 0, -20], crs: "EPSG:32631")],
                 attributes: ["n": .number(Double(i))])
             try writer.append(try encoder.encode(Record(metadata: meta, arrays: [a, b])))
         }

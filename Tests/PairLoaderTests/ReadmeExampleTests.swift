@@ -2,11 +2,11 @@ import Foundation
 import PairLoader
 import Testing
 
-/// The training loop shown in README.md, kept compiling and running here.
-func readmeTrainingLoop(dataset: String) throws -> Int {
-    // --- README example begins ---
+// --- README example begins ---
+/// Two epochs over the train split of a dataset with sensors s1 and s2, saving the loader's state.
+func train(dataset: String) throws -> Int {
     let config = LoaderConfig(
-        directory: dataset, split: "train", sensors: ["a", "b"], batchSize: 4,
+        directory: dataset, split: "train", sensors: ["s1", "s2"], batchSize: 4,
         shuffle: .global, seed: 42, rank: 0, worldSize: 1, workers: 2, prefetch: 4,
         augmentation: Augmentation(horizontalFlip: true, rotate90: true))
     let loader = try PairLoader(config)
@@ -14,23 +14,23 @@ func readmeTrainingLoop(dataset: String) throws -> Int {
     for epoch in 0..<2 {
         loader.setEpoch(epoch)
         for batch in loader {
-            let a = batch["a"]!, b = batch["b"]!          // Float32 [B, C, H, W] tensors, normalised
-            precondition(a.shape[0] == b.shape[0])
-            // a.data / b.data: UnsafeMutableBufferPointer<Float>; a.mask: validity; batch.isPadding
+            let s1 = batch["s1"]!, s2 = batch["s2"]!       // Float32 [B, C, H, W] tensors, normalised
+            precondition(s1.shape[0] == s2.shape[0])
+            // s1.data, s2.data: UnsafeMutableBufferPointer<Float>; s1.mask: validity; batch.isPadding
             steps += 1
         }
         if let failure = loader.failure { throw failure }
-        let checkpoint = try JSONEncoder().encode(loader.state)   // save beside the model weights
+        let checkpoint = try JSONEncoder().encode(loader.state)    // save it beside the model weights
         _ = try PairLoader(config, state: try JSONDecoder().decode(LoaderState.self, from: checkpoint))
     }
-    // --- README example ends ---
     return steps
 }
+// --- README example ends ---
 
 @Suite("README")
 struct ReadmeExampleTests {
     @Test("The README's training loop runs")
     func trainingLoop() throws {
-        #expect(try readmeTrainingLoop(dataset: try LoaderFixtures.numberedDataset()) == 2 * 9)
+        #expect(try train(dataset: try LoaderFixtures.numberedDataset(names: ("s1", "s2"))) == 2 * 9)
     }
 }

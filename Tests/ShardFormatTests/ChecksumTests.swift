@@ -1,5 +1,6 @@
 import Foundation
 import ShardFormat
+import TestSupport
 import Testing
 
 @Suite("CRC-32 and SHA-256")
@@ -23,14 +24,7 @@ struct ChecksumTests {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
             let path = "\(dir)/\(length).bin"
             #expect(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["sha256sum", path]
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let text = try TestEnvironment.run("sha256sum", [path]).output
             // Fed in uneven pieces to exercise the streaming path.
             var h = SHA256()
             var start = 0

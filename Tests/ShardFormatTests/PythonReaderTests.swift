@@ -1,39 +1,23 @@
 import Foundation
 import ShardFormat
+import TestSupport
 import Testing
 
 /// The Python reader in Scripts/ was written from DATASETS.md alone; its decoded arrays must
 /// equal the Swift reader's for every frame of a dataset covering every dtype, filter and mask.
 @Suite("Independent Python reader")
 struct PythonReaderTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-
     static var pythonHasModules: Bool {
-        let ok = (try? run(["python3", "-c", "import numpy, zstandard"]))?.status == 0
+        let ok = (try? TestEnvironment.run("python3", ["-c", "import numpy, zstandard"]))?.status == 0
         if !ok { print("notice: python3 with numpy and zstandard is missing (run Scripts/setup.sh); the Python reader test is skipped") }
         return ok
-    }
-
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
     @Test("Every frame decoded by read_shards.py equals the Swift reader's", .enabled(if: pythonHasModules))
     func pythonMatchesSwift() throws {
         let filters: [DType: FrameFilter] = [.u8: .deltaShuffle, .i16: .shuffle, .u16: .deltaShuffle, .i32: .none, .f32: .deltaShuffle, .f64: .shuffle]
         let (dir, records) = try RandomDataset.write(count: 25, options: EncodingOptions(filters: filters))
-        let result = try Self.run(["python3", "\(Self.repositoryRoot)/Scripts/read_shards.py", dir])
+        let result = try TestEnvironment.run("python3", ["\(TestEnvironment.repositoryRoot)/Scripts/read_shards.py", dir])
         #expect(result.status == 0, "\(result.errors)")
         struct Line: Decodable { let key, sensor, kind, sha256: String; let shape: [Int] }
         let lines = try result.output.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
@@ -58,7 +42,7 @@ struct PythonReaderTests {
         var bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         bytes[bytes.count / 2] ^= 0x01
         try Data(bytes).write(to: URL(fileURLWithPath: path))
-        let result = try Self.run(["python3", "\(Self.repositoryRoot)/Scripts/read_shards.py", dir])
+        let result = try TestEnvironment.run("python3", ["\(TestEnvironment.repositoryRoot)/Scripts/read_shards.py", dir])
         #expect(result.status != 0)
     }
 }

@@ -2,23 +2,12 @@ import Foundation
 import GeoRaster
 import ShardFormat
 import ShardInspection
+import TestSupport
 import Testing
-
-enum RealData {
-    static let directory: String? = {
-        guard let dir = ProcessInfo.processInfo.environment["GEOPAIRS_REAL_DATA"], !dir.isEmpty else {
-            print("notice: GEOPAIRS_REAL_DATA is unset; tests on the shared real rasters are skipped")
-            return nil
-        }
-        return dir
-    }()
-    static var available: Bool { directory != nil }
-    static func path(_ name: String) -> String { "\(directory ?? "/nonexistent")/\(name)" }
-}
 
 /// Builds a one-split dataset whose records are windows of real rasters (one sensor per raster).
 func datasetFromRealWindows(_ windows: [(sensor: String, path: String, window: PixelWindow)]) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("insp-\(UUID().uuidString)").path
+    let dir = TestEnvironment.temporaryDirectory() + "/dataset"
     var metas: [SensorMetadata] = []
     var arrays: [[UInt8]] = []
     var schemas: [SensorSchema] = []
@@ -56,14 +45,14 @@ func datasetFromRealWindows(_ windows: [(sensor: String, path: String, window: P
     return dir
 }
 
-@Suite("Record export", .enabled(if: RealData.available))
+@Suite("Record export", .enabled(if: TestEnvironment.hasRealData))
 struct ExportTests {
     @Test("Exported GeoTIFFs give back the source window's pixels and georeferencing")
     func exportMatchesSourceWindow() throws {
-        let s2 = RealData.path("gefolki_s2_patch11.tif"), aber = RealData.path("aber_s2_20210527_epsg27700.tif")
+        let s2 = TestEnvironment.real("gefolki_s2_patch11.tif"), aber = TestEnvironment.real("aber_s2_20210527_epsg27700.tif")
         let dir = try datasetFromRealWindows([("s2", s2, PixelWindow(x: 100, y: 50, width: 64, height: 48)),
                                               ("aber", aber, PixelWindow(x: 10, y: 20, width: 30, height: 40))])
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID().uuidString)").path
+        let out = TestEnvironment.temporaryDirectory()
         let paths = try RecordExporter.export(reader: try DatasetReader(directory: dir), key: "window-0", folder: out)
         #expect(paths.map { ($0 as NSString).lastPathComponent } == ["s2.tif", "aber.tif"])
 

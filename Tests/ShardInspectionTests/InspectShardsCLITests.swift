@@ -1,27 +1,16 @@
 import Foundation
 import ShardFormat
+import TestSupport
 import Testing
 
 /// Runs the built `inspect-shards` executable.
-func inspectShards(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/inspect-shards").path
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+func inspectShards(_ arguments: [String]) throws -> TestEnvironment.Outcome {
+    try TestEnvironment.runProduct("inspect-shards", arguments)
 }
 
 /// A small dataset with two sensors in UTM 31N, made without real data.
 func syntheticDataset(records: Int = 6) throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
+    let dir = TestEnvironment.temporaryDirectory() + "/dataset"
     let sensors = [SensorSchema(name: "s2", bands: ["b4", "b3", "b2"], dtype: .u16, gsd: 10, shape: [3, 16, 16]),
                    SensorSchema(name: "s1", bands: ["vv"], dtype: .f32, gsd: 20, shape: [1, 8, 8])]
     let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 2), fingerprint: "cli")
