@@ -368,8 +368,8 @@ struct ManifestReader {
         }
         guard let o = object(v, "$.splits", allowed: ["blockSize", "fractions", "seed", "buffer"]) else { return nil }
         let blockSize = number(o, "blockSize", "$.splits", required: false, positive: true) ?? stride * 10
-        if let grid, let patch = Optional(grid.patchSize), blockSize < patch {
-            problem("$.splits.blockSize", "must be at least the patch size (\(patch)) so that a block can hold a whole patch")
+        if let grid, blockSize < grid.patchSize {
+            problem("$.splits.blockSize", "must be at least the patch size (\(grid.patchSize)) so that a block can hold a whole patch")
         }
         var fractions: [(String, Double)] = []
         if let f = o["fractions"] {

@@ -76,7 +76,7 @@ public enum Planner {
             let cols = area.maxX - x0 + eps >= p ? Int(((area.maxX - x0 - p + eps) / s).rounded(.down)) + 1 : 0
             let rows = y0 - area.minY + eps >= p ? Int(((y0 - area.minY - p + eps) / s).rounded(.down)) + 1 : 0
             let zoneKey = spec.crs.epsg.map { "EPSG:\($0)" } ?? spec.crs.wkt
-            let tag = spec.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256Hex.of(spec.crs.wkt).prefix(8))
+            let tag = spec.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256.hex(Array(spec.crs.wkt.utf8)).prefix(8))
             var cells: [PlannedCell] = []
             for row in 0..<rows {
                 for col in 0..<cols {
@@ -158,12 +158,5 @@ public enum Planner {
     /// A coordinate for keys: whole numbers without decimals, others with up to 3.
     static func coordinate(_ v: Double) -> String {
         v == v.rounded() ? String(Int64(v)) : String(format: "%.3f", v)
-    }
-}
-
-/// SHA-256 as hex, for short stable tags.
-enum SHA256Hex {
-    static func of(_ text: String) -> String {
-        SHA256.hex(Array(text.utf8))
     }
 }
