@@ -1,0 +1,41 @@
+import COpenBLAS
+
+/// A scalar type with an OpenBLAS matrix product: `Float` (`cblas_sgemm`) for training, `Double`
+/// (`cblas_dgemm`) so that the same layer code can be checked against finite differences in Float64.
+public protocol BLASScalar: BinaryFloatingPoint, Sendable where Self.Stride == Self {
+    /// `C = alpha · op(A) · op(B) + beta · C`, row-major (`cblas_?gemm`).
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    static func exp(_ x: Self) -> Self
+    static func log(_ x: Self) -> Self
+    static func tanh(_ x: Self) -> Self
+}
+
+extension Float: BLASScalar {
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+    public static func exp(_ x: Float) -> Float { Foundation_expf(x) }
+    public static func log(_ x: Float) -> Float { Foundation_logf(x) }
+    public static func tanh(_ x: Float) -> Float { Foundation_tanhf(x) }
+}
+
+extension Double: BLASScalar {
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                            b: UnsafePointer<Double>, ldb: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+    public static func exp(_ x: Double) -> Double { Foundation_exp(x) }
+    public static func log(_ x: Double) -> Double { Foundation_log(x) }
+    public static func tanh(_ x: Double) -> Double { Foundation_tanh(x) }
+}
+
+/// OpenBLAS's own thread pool (`openblas_set_num_threads`): set deliberately so that it does not
+/// compete with the loader's decoding threads for the same cores.
+public enum BLASThreads {
+    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+}

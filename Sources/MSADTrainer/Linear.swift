@@ -1,0 +1,39 @@
+/// `y = x · W + b` for a batch of rows (`x`: n×inputs, `W`: inputs×outputs).
+public struct Linear<T: BLASScalar>: Parameters, Sendable {
+    public var weight: Matrix<T>
+    public var bias: [T]
+
+    /// Xavier-uniform weights from a seeded generator, zero bias.
+    public init(inputs: Int, outputs: Int, generator: inout some RandomNumberGenerator) {
+        let limit = Double((6.0 / Double(inputs + outputs)).squareRoot())
+        weight = Matrix(rows: inputs, cols: outputs,
+                        values: (0..<(inputs * outputs)).map { _ in T(Double.random(in: -limit...limit, using: &generator)) })
+        bias = [T](repeating: 0, count: outputs)
+    }
+
+    public init(weight: Matrix<T>, bias: [T]) {
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public func forward(_ x: Matrix<T>) -> Matrix<T> {
+        var y = x.matmul(weight)
+        for r in 0..<y.rows { for c in 0..<y.cols { y[r, c] += bias[c] } }
+        return y
+    }
+
+    /// Given `x` and `dL/dy`: `dL/dx = dy · Wᵀ`, `dL/dW = xᵀ · dy`, `dL/db = Σ_rows dy`.
+    public func backward(_ x: Matrix<T>, _ dy: Matrix<T>) -> (dx: Matrix<T>, gradient: Linear<T>) {
+        var db = [T](repeating: 0, count: bias.count)
+        for r in 0..<dy.rows { for c in 0..<dy.cols { db[c] += dy[r, c] } }
+        return (dy.matmul(weight, transposeOther: true), Linear(weight: x.matmul(dy, transposeSelf: true), bias: db))
+    }
+
+    public var flattened: [T] { weight.values + bias }
+
+    public mutating func load(_ values: ArraySlice<T>) {
+        let n = weight.values.count
+        weight.values = Array(values.prefix(n))
+        bias = Array(values.dropFirst(n).prefix(bias.count))
+    }
+}

@@ -1,0 +1,105 @@
+/// The MSAD loss of X-STARS between two sensors' projected tokens at one token index
+/// (see DESIGN.md, "MSAD"), with its exact gradient.
+///
+/// ```
+/// logits  = B · Aᵀ / τ
+/// targets = softmax_rows(((A·Aᵀ) + (B·Bᵀ)) / 2 · τ)   (constants: no gradient), then (1−ε)·targets + ε/n
+/// loss    = ½ [ CE_rows(logits, targets) + CE_rows(logitsᵀ, targetsᵀ) ]
+/// ```
+public enum MSADLoss {
+    /// - Parameters:
+    ///   - a, b: n×E projected tokens of sensors a and b (row k = record k of the batch).
+    /// - Returns: the loss and its gradients with respect to `a` and `b`.
+    public static func pair<T: BLASScalar>(_ a: Matrix<T>, _ b: Matrix<T>, temperature tau: T, smoothing epsilon: T)
+        -> (loss: T, da: Matrix<T>, db: Matrix<T>) {
+        let n = a.rows
+        let logits = b.matmul(a, transposeOther: true).scaled(1 / tau)
+        var targets = Softmax.rows((a.matmul(a, transposeOther: true) + b.matmul(b, transposeOther: true)).scaled(tau / 2))
+        if epsilon != 0 {
+            targets = Matrix(rows: n, cols: n, values: targets.values.map { (1 - epsilon) * $0 + epsilon / T(n) })
+        }
+        let (l1, g1) = Softmax.crossEntropy(logits: logits, targets: targets)
+        let (l2, g2) = Softmax.crossEntropy(logits: logits.transposed, targets: targets.transposed)
+        let dLogits = (g1 + g2.transposed).scaled(T(0.5) / tau)    // also folds in d(logits)/d(B·Aᵀ) = 1/τ
+        // logits = B·Aᵀ/τ  ⇒  dB = dL·A/τ,  dA = dLᵀ·B/τ
+        return ((l1 + l2) / 2, dLogits.matmul(b, transposeSelf: true), dLogits.matmul(a))
+    }
+}
+
+/// MSAD over a batch of token grids: per-sensor projection heads, the pair loss at every token
+/// index, averaged — with the gradient carried through the average (the X-STARS reference code
+/// averages through `torch.tensor(list)`, which cuts it).
+public struct MSADObjective<T: BLASScalar>: Sendable {
+    public var temperature: T
+    public var smoothing: T
+
+    /// Defaults of the X-STARS reference: τ = 1, ε = 0.3.
+    public init(temperature: T = 1, smoothing: T = T(0.3)) {
+        self.temperature = temperature
+        self.smoothing = smoothing
+    }
+
+    /// - Parameters:
+    ///   - za, zb: (batch · tokens)×D encoder tokens, row `k · tokens + i` = record k, token i.
+    /// - Returns: the loss, gradients for the tokens and for both heads.
+    public func evaluate(za: Matrix<T>, zb: Matrix<T>, batch: Int, tokens: Int, headA: ProjectionHead<T>, headB: ProjectionHead<T>)
+        -> (loss: T, dza: Matrix<T>, dzb: Matrix<T>, headA: ProjectionHead<T>, headB: ProjectionHead<T>) {
+        let pa = headA.forward(za), pb = headB.forward(zb)
+        var dpa = Matrix<T>(zeros: pa.rows, pa.cols), dpb = Matrix<T>(zeros: pb.rows, pb.cols)
+        var loss: T = 0
+        let share = 1 / T(tokens)
+        for i in 0..<tokens {
+            let rows = (0..<batch).map { $0 * tokens + i }
+            let (l, da, db) = MSADLoss.pair(pa.gatherRows(rows), pb.gatherRows(rows), temperature: temperature, smoothing: smoothing)
+            loss += l * share
+            dpa.scatterAddRows(rows, da.scaled(share))
+            dpb.scatterAddRows(rows, db.scaled(share))
+        }
+        let (dza, ga) = headA.backward(za, dpa)
+        let (dzb, gb) = headB.backward(zb, dpb)
+        return (loss, dza, dzb, ga, gb)
+    }
+}
+
+/// `msad-dense`: patch-correspondence InfoNCE over every token of the batch. Tokens are
+/// L2-normalised; the positive of token (k, i) of sensor a is token (k, i) of sensor b, and every
+/// other token of sensor b in the batch (other positions of the same record included) is a negative;
+/// both directions are averaged. Default τ = 0.1.
+public enum MSADDenseLoss {
+    public static func evaluate<T: BLASScalar>(za: Matrix<T>, zb: Matrix<T>, temperature tau: T = T(0.1))
+        -> (loss: T, dza: Matrix<T>, dzb: Matrix<T>) {
+        let (na, ia) = normalize(za), (nb, ib) = normalize(zb)
+        let logits = na.matmul(nb, transposeOther: true).scaled(1 / tau)       // N×N, positives on the diagonal
+        var identity = Matrix<T>(zeros: logits.rows, logits.cols)
+        for k in 0..<logits.rows { identity[k, k] = 1 }
+        let (l1, g1) = Softmax.crossEntropy(logits: logits, targets: identity)
+        let (l2, g2) = Softmax.crossEntropy(logits: logits.transposed, targets: identity)
+        let dLogits = (g1 + g2.transposed).scaled(T(0.5) / tau)
+        let dna = dLogits.matmul(nb), dnb = dLogits.matmul(na, transposeSelf: true)
+        return ((l1 + l2) / 2, normalizeBackward(na, ia, dna), normalizeBackward(nb, ib, dnb))
+    }
+
+    /// Rows divided by their L2 norm; also returns 1/‖row‖.
+    static func normalize<T: BLASScalar>(_ z: Matrix<T>) -> (Matrix<T>, [T]) {
+        var out = z
+        var inverse = [T](repeating: 0, count: z.rows)
+        for r in 0..<z.rows {
+            var s: T = 0
+            for c in 0..<z.cols { s += z[r, c] * z[r, c] }
+            inverse[r] = 1 / max(s.squareRoot(), T(1e-12))
+            for c in 0..<z.cols { out[r, c] = z[r, c] * inverse[r] }
+        }
+        return (out, inverse)
+    }
+
+    /// `dz = (dn − n (n·dn)) / ‖z‖`.
+    static func normalizeBackward<T: BLASScalar>(_ n: Matrix<T>, _ inverse: [T], _ dn: Matrix<T>) -> Matrix<T> {
+        var dz = dn
+        for r in 0..<n.rows {
+            var dot: T = 0
+            for c in 0..<n.cols { dot += n[r, c] * dn[r, c] }
+            for c in 0..<n.cols { dz[r, c] = (dn[r, c] - n[r, c] * dot) * inverse[r] }
+        }
+        return dz
+    }
+}

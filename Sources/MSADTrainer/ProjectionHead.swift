@@ -1,0 +1,44 @@
+/// The per-sensor MSAD projection head: `LayerNorm(Linear₂(GELU(Linear₁(z))) + Linear₁(z))`.
+public struct ProjectionHead<T: BLASScalar>: Parameters, Sendable {
+    public var first: Linear<T>
+    public var second: Linear<T>
+    public var norm: LayerNorm<T>
+
+    public init(inputs: Int, outputs: Int, generator: inout some RandomNumberGenerator) {
+        first = Linear(inputs: inputs, outputs: outputs, generator: &generator)
+        second = Linear(inputs: outputs, outputs: outputs, generator: &generator)
+        norm = LayerNorm(features: outputs)
+    }
+
+    public init(first: Linear<T>, second: Linear<T>, norm: LayerNorm<T>) {
+        self.first = first
+        self.second = second
+        self.norm = norm
+    }
+
+    public func forward(_ z: Matrix<T>) -> Matrix<T> {
+        let u = first.forward(z)
+        return norm.forward(second.forward(GELU.forward(u)) + u)
+    }
+
+    /// Recomputes the forward intermediates, then back-propagates `dL/d(output)`.
+    public func backward(_ z: Matrix<T>, _ dOut: Matrix<T>) -> (dz: Matrix<T>, gradient: ProjectionHead<T>) {
+        let u = first.forward(z)
+        let g = GELU.forward(u)
+        let s = second.forward(g) + u
+        let (ds, gNorm) = norm.backward(s, dOut)
+        let (dg, gSecond) = second.backward(g, ds)
+        let du = GELU.backward(u, dg) + ds          // the residual adds Linear₁'s output
+        let (dz, gFirst) = first.backward(z, du)
+        return (dz, ProjectionHead(first: gFirst, second: gSecond, norm: gNorm))
+    }
+
+    public var flattened: [T] { first.flattened + second.flattened + norm.flattened }
+
+    public mutating func load(_ values: ArraySlice<T>) {
+        var rest = values
+        first.load(rest); rest = rest.dropFirst(first.parameterCount)
+        second.load(rest); rest = rest.dropFirst(second.parameterCount)
+        norm.load(rest)
+    }
+}

@@ -1,0 +1,35 @@
+/// Row-wise softmax and log-softmax, shifted by the row maximum for stability.
+enum Softmax {
+    static func rows<T: BLASScalar>(_ m: Matrix<T>) -> Matrix<T> {
+        var out = m
+        for r in 0..<m.rows {
+            var top = m[r, 0]
+            for c in 1..<m.cols { top = max(top, m[r, c]) }
+            var sum: T = 0
+            for c in 0..<m.cols { out[r, c] = T.exp(m[r, c] - top); sum += out[r, c] }
+            for c in 0..<m.cols { out[r, c] /= sum }
+        }
+        return out
+    }
+
+    /// Cross-entropy of each row's softmax against the rows of `targets`, averaged over rows,
+    /// and its gradient with respect to the logits: `(softmax(l) · Σt − t) / rows` (targets whose
+    /// rows do not sum to one, such as transposed soft targets, are handled exactly).
+    static func crossEntropy<T: BLASScalar>(logits: Matrix<T>, targets: Matrix<T>) -> (loss: T, gradient: Matrix<T>) {
+        let p = rows(logits)
+        var loss: T = 0
+        var g = logits
+        let n = T(logits.rows)
+        for r in 0..<logits.rows {
+            var top = logits[r, 0]
+            for c in 1..<logits.cols { top = max(top, logits[r, c]) }
+            var sum: T = 0
+            for c in 0..<logits.cols { sum += T.exp(logits[r, c] - top) }
+            let logZ = top + T.log(sum)
+            var targetSum: T = 0
+            for c in 0..<logits.cols { targetSum += targets[r, c]; loss -= targets[r, c] * (logits[r, c] - logZ) }
+            for c in 0..<logits.cols { g[r, c] = (p[r, c] * targetSum - targets[r, c]) / n }
+        }
+        return (loss / n, g)
+    }
+}

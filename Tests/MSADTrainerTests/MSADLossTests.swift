@@ -1,0 +1,119 @@
+import Foundation
+import MSADTrainer
+import Testing
+
+/// An independent, loop-by-loop MSAD pair loss with the soft targets given (held constant).
+func referencePairLoss(_ a: [[Double]], _ b: [[Double]], targets: [[Double]], tau: Double) -> Double {
+    let n = a.count
+    func dot(_ x: [Double], _ y: [Double]) -> Double { zip(x, y).reduce(0) { $0 + $1.0 * $1.1 } }
+    let logits = (0..<n).map { i in (0..<n).map { j in dot(b[i], a[j]) / tau } }
+    func ce(_ l: [[Double]], _ t: [[Double]]) -> Double {
+        var total = 0.0
+        for i in 0..<n {
+            let logZ = log(l[i].map { exp($0) }.reduce(0, +))
+            for j in 0..<n { total -= t[i][j] * (l[i][j] - logZ) }
+        }
+        return total / Double(n)
+    }
+    let lt = (0..<n).map { i in (0..<n).map { j in logits[j][i] } }
+    let tt = (0..<n).map { i in (0..<n).map { j in targets[j][i] } }
+    return (ce(logits, targets) + ce(lt, tt)) / 2
+}
+
+/// The reference soft targets: softmax_rows((A·Aᵀ + B·Bᵀ)/2 · τ), smoothed.
+func referenceTargets(_ a: [[Double]], _ b: [[Double]], tau: Double, epsilon: Double) -> [[Double]] {
+    let n = a.count
+    func dot(_ x: [Double], _ y: [Double]) -> Double { zip(x, y).reduce(0) { $0 + $1.0 * $1.1 } }
+    return (0..<n).map { i in
+        let s = (0..<n).map { j in (dot(a[i], a[j]) + dot(b[i], b[j])) / 2 * tau }
+        let e = s.map { exp($0) }, z = e.reduce(0, +)
+        return e.map { (1 - epsilon) * $0 / z + epsilon / Double(n) }
+    }
+}
+
+func rows(_ m: Matrix<Double>) -> [[Double]] { (0..<m.rows).map { r in (0..<m.cols).map { m[r, $0] } } }
+
+@Suite("MSAD losses")
+struct MSADLossTests {
+    @Test("A hand-computable case: A = B = I₂, τ = 1")
+    func handComputable() {
+        let identity = Matrix<Double>(rows: 2, cols: 2, values: [1, 0, 0, 1])
+        // logits = I; targets = softmax_rows(I) = [p, 1−p] with p = e/(1+e); CE = −Σ t log p.
+        let p = exp(1.0) / (1 + exp(1.0))
+        let entropy = -(p * log(p) + (1 - p) * log(1 - p))
+        #expect(abs(MSADLoss.pair(identity, identity, temperature: 1, smoothing: 0).loss - entropy) < 1e-12)
+        // With ε = 0.3 the targets become 0.7·t + 0.15.
+        let t1 = 0.7 * p + 0.15, t2 = 0.7 * (1 - p) + 0.15
+        let smoothed = -(t1 * log(p) + t2 * log(1 - p))
+        #expect(abs(MSADLoss.pair(identity, identity, temperature: 1, smoothing: 0.3).loss - smoothed) < 1e-12)
+        #expect(abs(entropy - 0.5822031) < 1e-6)
+    }
+
+    @Test("Pair loss: value equals an independent implementation; gradients equal finite differences", arguments: [(1.0, 0.3), (0.5, 0.0), (2.0, 0.1)])
+    func pairGradients(tau: Double, epsilon: Double) {
+        var g = TestGenerator(state: 5)
+        let a = randomMatrix(5, 4, &g), b = randomMatrix(5, 4, &g)
+        let targets = referenceTargets(rows(a), rows(b), tau: tau, epsilon: epsilon)
+        let (loss, da, db) = MSADLoss.pair(a, b, temperature: tau, smoothing: epsilon)
+        #expect(abs(loss - referencePairLoss(rows(a), rows(b), targets: targets, tau: tau)) < 1e-12)
+        let fdA = finiteDifferences(a.values) { v in referencePairLoss(rows(Matrix(rows: 5, cols: 4, values: v)), rows(b), targets: targets, tau: tau) }
+        let fdB = finiteDifferences(b.values) { v in referencePairLoss(rows(a), rows(Matrix(rows: 5, cols: 4, values: v)), targets: targets, tau: tau) }
+        #expect(maxRelativeError(da.values, fdA) < 1e-6)
+        #expect(maxRelativeError(db.values, fdB) < 1e-6)
+    }
+
+    @Test("Full MSAD (heads, every token index, mean): gradients of tokens and both heads equal finite differences")
+    func objectiveGradients() {
+        var g = TestGenerator(state: 6)
+        let (batch, tokens, d, e) = (3, 4, 6, 5)
+        let headA = ProjectionHead<Double>(inputs: d, outputs: e, generator: &g)
+        let headB = ProjectionHead<Double>(inputs: d, outputs: e, generator: &g)
+        let za = randomMatrix(batch * tokens, d, &g), zb = randomMatrix(batch * tokens, d, &g)
+        let objective = MSADObjective<Double>()
+        let result = objective.evaluate(za: za, zb: zb, batch: batch, tokens: tokens, headA: headA, headB: headB)
+        // Targets are constants: fixed from the unperturbed heads and tokens.
+        let pa = headA.forward(za), pb = headB.forward(zb)
+        let targets = (0..<tokens).map { i -> [[Double]] in
+            let r = (0..<batch).map { $0 * tokens + i }
+            return referenceTargets(rows(pa.gatherRows(r)), rows(pb.gatherRows(r)), tau: 1, epsilon: 0.3)
+        }
+        func reference(_ ha: ProjectionHead<Double>, _ hb: ProjectionHead<Double>, _ xa: Matrix<Double>, _ xb: Matrix<Double>) -> Double {
+            let qa = ha.forward(xa), qb = hb.forward(xb)
+            return (0..<tokens).reduce(0.0) { sum, i in
+                let r = (0..<batch).map { $0 * tokens + i }
+                return sum + referencePairLoss(rows(qa.gatherRows(r)), rows(qb.gatherRows(r)), targets: targets[i], tau: 1) / Double(tokens)
+            }
+        }
+        #expect(abs(result.loss - reference(headA, headB, za, zb)) < 1e-12)
+        #expect(maxRelativeError(result.dza.values, finiteDifferences(za.values) { v in
+            reference(headA, headB, Matrix(rows: za.rows, cols: d, values: v), zb) }) < 1e-6)
+        #expect(maxRelativeError(result.headA.flattened, finiteDifferences(headA.flattened) { p in
+            var h = headA; h.load(p[...]); return reference(h, headB, za, zb) }) < 1e-6)
+        #expect(maxRelativeError(result.headB.flattened, finiteDifferences(headB.flattened) { p in
+            var h = headB; h.load(p[...]); return reference(headA, h, za, zb) }) < 1e-6)
+    }
+
+    @Test("MSAD-dense: gradients equal finite differences; aligned tokens give a lower loss")
+    func denseGradients() {
+        var g = TestGenerator(state: 7)
+        let za = randomMatrix(8, 5, &g), zb = randomMatrix(8, 5, &g)
+        let (loss, dza, dzb) = MSADDenseLoss.evaluate(za: za, zb: zb)
+        #expect(maxRelativeError(dza.values, finiteDifferences(za.values) { v in
+            MSADDenseLoss.evaluate(za: Matrix(rows: 8, cols: 5, values: v), zb: zb).loss }) < 1e-6)
+        #expect(maxRelativeError(dzb.values, finiteDifferences(zb.values) { v in
+            MSADDenseLoss.evaluate(za: za, zb: Matrix(rows: 8, cols: 5, values: v)).loss }) < 1e-6)
+        // Identical tokens for both sensors must score better than random pairs.
+        #expect(MSADDenseLoss.evaluate(za: za, zb: za).loss < loss)
+    }
+
+    @Test("Float32 (training precision) agrees with Float64 on the loss and gradients")
+    func floatMatchesDouble() {
+        var g = TestGenerator(state: 8)
+        let a = randomMatrix(6, 8, &g), b = randomMatrix(6, 8, &g)
+        let f = { (m: Matrix<Double>) in Matrix<Float>(rows: m.rows, cols: m.cols, values: m.values.map(Float.init)) }
+        let d = MSADLoss.pair(a, b, temperature: 1, smoothing: 0.3)
+        let s = MSADLoss.pair(f(a), f(b), temperature: 1, smoothing: 0.3)
+        #expect(abs(Double(s.loss) - d.loss) < 1e-5)
+        #expect(maxRelativeError(s.da.values.map(Double.init), d.da.values) < 1e-5)
+    }
+}
