@@ -1,0 +1,66 @@
+/// Cuts each record's `C×H×W` patch into a `G×G` grid of `p×p` pixel tokens (`p = H / G`), embeds
+/// each token with a `Linear(C·p·p → D)` and adds a learned position embedding (`G²×D`).
+/// Sensor `s` uses `p = (patch ground size / G) / GSD_s`, so every sensor's token i covers the same ground.
+public struct PatchEmbedding<T: BLASScalar>: Parameters, Sendable {
+    public var projection: Linear<T>
+    public var positions: Matrix<T>
+    public let channels: Int
+    public let grid: Int
+    public let pixelsPerToken: Int
+
+    public init(channels: Int, grid: Int, pixelsPerToken: Int, width: Int, generator: inout some RandomNumberGenerator) {
+        self.channels = channels
+        self.grid = grid
+        self.pixelsPerToken = pixelsPerToken
+        projection = Linear(inputs: channels * pixelsPerToken * pixelsPerToken, outputs: width, generator: &generator)
+        positions = Matrix(rows: grid * grid, cols: width,
+                           values: (0..<(grid * grid * width)).map { _ in T(Double.random(in: -0.02...0.02, using: &generator)) })
+    }
+
+    /// `[B, C, H, W]` values (H = W = G·p) → (B·G²)×(C·p·p) token pixels, row `k·G² + i`.
+    public func tokens(_ batch: UnsafeBufferPointer<T>, records: Int) -> Matrix<T> {
+        let p = pixelsPerToken, side = grid * p, per = channels * p * p
+        var out = Matrix<T>(zeros: records * grid * grid, per)
+        for k in 0..<records {
+            for ty in 0..<grid {
+                for tx in 0..<grid {
+                    let row = k * grid * grid + ty * grid + tx
+                    var col = 0
+                    for c in 0..<channels {
+                        for y in 0..<p {
+                            let base = ((k * channels + c) * side + ty * p + y) * side + tx * p
+                            for x in 0..<p { out[row, col] = batch[base + x]; col += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    /// Token pixels → embedded tokens with positions added.
+    public func forward(_ pixels: Matrix<T>) -> Matrix<T> {
+        var y = projection.forward(pixels)
+        let t = grid * grid
+        for r in 0..<y.rows { for c in 0..<y.cols { y[r, c] += positions[r % t, c] } }
+        return y
+    }
+
+    /// Parameter gradients (the pixels are data: no gradient is returned for them).
+    public func backward(_ pixels: Matrix<T>, _ dy: Matrix<T>) -> PatchEmbedding<T> {
+        var gradient = self
+        gradient.projection = projection.backward(pixels, dy).gradient
+        var dp = Matrix<T>(zeros: positions.rows, positions.cols)
+        let t = grid * grid
+        for r in 0..<dy.rows { for c in 0..<dy.cols { dp[r % t, c] += dy[r, c] } }
+        gradient.positions = dp
+        return gradient
+    }
+
+    public var flattened: [T] { projection.flattened + positions.values }
+
+    public mutating func load(_ values: ArraySlice<T>) {
+        projection.load(values)
+        positions.values = Array(values.dropFirst(projection.parameterCount).prefix(positions.values.count))
+    }
+}

@@ -1,0 +1,74 @@
+import MSADTrainer
+import Testing
+
+/// The encoder's layers against central finite differences in Float64 (tolerance as in LayerGradientTests).
+@Suite("Encoder layer gradients")
+struct EncoderGradientTests {
+    @Test("Multi-head self-attention: input and all four projections", arguments: [1, 3])
+    func attention(heads: Int) {
+        var g = TestGenerator(state: 11)
+        let layer = MultiHeadAttention<Double>(width: 6, heads: heads, generator: &g)
+        let tokens = 4
+        let x = randomMatrix(2 * tokens, 6, &g), w = randomMatrix(2 * tokens, 6, &g)
+        let (dx, grad) = layer.backward(x, w, tokens: tokens)
+        #expect(maxRelativeError(dx.values, finiteDifferences(x.values) { v in
+            weightedSum(layer.forward(Matrix(rows: x.rows, cols: 6, values: v), tokens: tokens), w) }) < 1e-6)
+        #expect(maxRelativeError(grad.flattened, finiteDifferences(layer.flattened) { p in
+            var l = layer; l.load(p[...]); return weightedSum(l.forward(x, tokens: tokens), w) }) < 1e-6)
+    }
+
+    @Test("Attention never mixes records: a change in one record leaves the other's output alone")
+    func attentionPerRecord() {
+        var g = TestGenerator(state: 12)
+        let layer = MultiHeadAttention<Double>(width: 6, heads: 2, generator: &g)
+        var x = randomMatrix(8, 6, &g)
+        let before = layer.forward(x, tokens: 4)
+        x[5, 2] += 1
+        let after = layer.forward(x, tokens: 4)
+        #expect(before.block(rows: 0..<4, cols: 0..<6) == after.block(rows: 0..<4, cols: 0..<6))
+        #expect(before.block(rows: 4..<8, cols: 0..<6) != after.block(rows: 4..<8, cols: 0..<6))
+    }
+
+    @Test("Pre-LN transformer block: input and every parameter")
+    func block() {
+        var g = TestGenerator(state: 13)
+        let layer = TransformerBlock<Double>(width: 6, heads: 2, generator: &g)
+        let x = randomMatrix(6, 6, &g), w = randomMatrix(6, 6, &g)
+        let (dx, grad) = layer.backward(x, w, tokens: 3)
+        #expect(maxRelativeError(dx.values, finiteDifferences(x.values) { v in
+            weightedSum(layer.forward(Matrix(rows: 6, cols: 6, values: v), tokens: 3), w) }) < 1e-6)
+        #expect(maxRelativeError(grad.flattened, finiteDifferences(layer.flattened) { p in
+            var l = layer; l.load(p[...]); return weightedSum(l.forward(x, tokens: 3), w) }) < 1e-6)
+    }
+
+    @Test("Patch embedding: projection and position gradients")
+    func patchEmbedding() {
+        var g = TestGenerator(state: 14)
+        let layer = PatchEmbedding<Double>(channels: 2, grid: 2, pixelsPerToken: 2, width: 3, generator: &g)
+        let pixels = randomMatrix(2 * 4, 2 * 2 * 2, &g), w = randomMatrix(8, 3, &g)
+        let grad = layer.backward(pixels, w)
+        #expect(maxRelativeError(grad.flattened, finiteDifferences(layer.flattened) { p in
+            var l = layer; l.load(p[...]); return weightedSum(l.forward(pixels), w) }) < 1e-6)
+    }
+
+    @Test("Token i of a 10 m and of a 20 m sensor cover the same ground")
+    func tokensShareGround() {
+        var g = TestGenerator(state: 15)
+        // A 40 m patch: 4×4 px at 10 m and 2×2 px at 20 m, G = 2. Each pixel holds its ground x + 100·y
+        // (of its top-left corner, in metres).
+        func ground(_ column: Int, _ row: Int, metres: Int) -> Double {
+            let x: Int = column * metres, y: Int = row * metres
+            return Double(x + 100 * y)
+        }
+        let fine: [Double] = (0..<16).map { i in ground(i % 4, i / 4, metres: 10) }
+        let coarse: [Double] = (0..<4).map { i in ground(i % 2, i / 2, metres: 20) }
+        let f = PatchEmbedding<Double>(channels: 1, grid: 2, pixelsPerToken: 2, width: 2, generator: &g)
+        let c = PatchEmbedding<Double>(channels: 1, grid: 2, pixelsPerToken: 1, width: 2, generator: &g)
+        let ft = fine.withUnsafeBufferPointer { f.tokens($0, records: 1) }
+        let ct = coarse.withUnsafeBufferPointer { c.tokens($0, records: 1) }
+        for token in 0..<4 {
+            // The coarse token's single pixel and the fine token's top-left pixel share their corner.
+            #expect(ct[token, 0] == ft[token, 0])
+        }
+    }
+}
