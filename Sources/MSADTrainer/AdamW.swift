@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// AdamW (Loshchilov & Hutter): Adam moments with bias correction and *decoupled* weight decay,
+/// `θ ← θ − lr · (m̂ / (√v̂ + ε) + λ · θ · decay)`, over one flat parameter vector. Parameters whose
+/// `decay` flag is false (norms, biases, position embeddings) get no weight decay.
+public struct AdamW<T: BLASScalar>: Sendable, Equatable {
+    public var beta1: T
+    public var beta2: T
+    public var epsilon: T
+    public var weightDecay: T
+    /// Steps taken so far.
+    public var step: Int
+    public var firstMoment: [T]
+    public var secondMoment: [T]
+
+    public init(parameterCount: Int, beta1: T = T(0.9), beta2: T = T(0.999), epsilon: T = T(1e-8), weightDecay: T = T(0.05)) {
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+        self.weightDecay = weightDecay
+        step = 0
+        firstMoment = [T](repeating: 0, count: parameterCount)
+        secondMoment = [T](repeating: 0, count: parameterCount)
+    }
+
+    /// One update of `parameters` with `gradients` at learning rate `lr`.
+    public mutating func update(_ parameters: inout [T], gradients: [T], decay: [Bool], learningRate lr: T) {
+        precondition(parameters.count == gradients.count && parameters.count == decay.count && parameters.count == firstMoment.count)
+        step += 1
+        let c1 = 1 - pow(beta1, step), c2 = 1 - pow(beta2, step)
+        for i in parameters.indices {
+            let g = gradients[i]
+            firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g
+            secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g
+            let mHat = firstMoment[i] / c1, vHat = secondMoment[i] / c2
+            let decayTerm = decay[i] ? weightDecay * parameters[i] : 0
+            parameters[i] -= lr * (mHat / (vHat.squareRoot() + epsilon) + decayTerm)
+        }
+    }
+
+    private func pow(_ base: T, _ n: Int) -> T {
+        var result: T = 1
+        for _ in 0..<n { result *= base }
+        return result
+    }
+}
+
+/// Linear warm-up to `peak`, then cosine decay to `floor` at `totalSteps`.
+public struct LearningRateSchedule<T: BLASScalar>: Sendable, Equatable {
+    public var peak: T
+    public var floor: T
+    public var warmupSteps: Int
+    public var totalSteps: Int
+
+    public init(peak: T, floor: T = 0, warmupSteps: Int, totalSteps: Int) {
+        self.peak = peak
+        self.floor = floor
+        self.warmupSteps = warmupSteps
+        self.totalSteps = totalSteps
+    }
+
+    /// The learning rate of step `step` (0-based).
+    public func rate(at step: Int) -> T {
+        if step < warmupSteps { return peak * T(step + 1) / T(warmupSteps) }
+        let span = max(1, totalSteps - warmupSteps)
+        let progress = Double(min(step - warmupSteps, span)) / Double(span)
+        return floor + (peak - floor) * T(0.5 * (1 + cos(Double.pi * progress)))
+    }
+}
+
+/// Scales `gradients` so that their global L2 norm is at most `maxNorm`; returns the norm before clipping.
+@discardableResult
+public func clipGlobalNorm<T: BLASScalar>(_ gradients: inout [T], maxNorm: T) -> T {
+    let norm = gradients.reduce(T(0)) { $0 + $1 * $1 }.squareRoot()
+    if norm > maxNorm, norm > 0 {
+        let scale = maxNorm / norm
+        for i in gradients.indices { gradients[i] *= scale }
+    }
+    return norm
+}
