@@ -18,9 +18,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Python packages for the reference scripts (independent shard reader, reference checks).
-python3 - <<'PY' 2>/dev/null || { echo "setup: installing Python packages"; python3 -m pip install -q numpy zstandard; }
-import numpy, zstandard
+# Python packages for the reference scripts (independent shard reader, checkpoint cross-check).
+python3 - <<'PY' 2>/dev/null || { echo "setup: installing Python packages"; python3 -m pip install -q numpy zstandard safetensors; }
+import numpy, zstandard, safetensors
 PY
 
 # Real demo sample: BigEarthNet S1/S2 example patches shipped inside the bigearthnet-common wheel.
