@@ -58,6 +58,8 @@ public struct LayerNorm<T: BLASScalar>: Parameters, Sendable {
 
     public var flattened: [T] { gamma + beta }
 
+    public var decayFlags: [Bool] { [Bool](repeating: false, count: gamma.count + beta.count) }
+
     public mutating func load(_ values: ArraySlice<T>) {
         gamma = Array(values.prefix(gamma.count))
         beta = Array(values.dropFirst(gamma.count).prefix(beta.count))

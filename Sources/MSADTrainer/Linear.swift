@@ -31,6 +31,8 @@ public struct Linear<T: BLASScalar>: Parameters, Sendable {
 
     public var flattened: [T] { weight.values + bias }
 
+    public var decayFlags: [Bool] { [Bool](repeating: true, count: weight.values.count) + [Bool](repeating: false, count: bias.count) }
+
     public mutating func load(_ values: ArraySlice<T>) {
         let n = weight.values.count
         weight.values = Array(values.prefix(n))

@@ -74,6 +74,8 @@ public struct MultiHeadAttention<T: BLASScalar>: Parameters, Sendable {
 
     public var flattened: [T] { query.flattened + key.flattened + value.flattened + output.flattened }
 
+    public var decayFlags: [Bool] { query.decayFlags + key.decayFlags + value.decayFlags + output.decayFlags }
+
     public mutating func load(_ values: ArraySlice<T>) {
         var rest = values
         query.load(rest); rest = rest.dropFirst(query.parameterCount)

@@ -6,6 +6,9 @@ public protocol Parameters<Scalar> {
     var flattened: [Scalar] { get }
     /// Sets every parameter from `values` (same order and count as ``flattened``).
     mutating func load(_ values: ArraySlice<Scalar>)
+    /// Per parameter, whether AdamW applies weight decay (weights yes; biases, norms and position
+    /// embeddings no).
+    var decayFlags: [Bool] { get }
 }
 
 extension Parameters {

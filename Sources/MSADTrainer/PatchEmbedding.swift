@@ -59,6 +59,8 @@ public struct PatchEmbedding<T: BLASScalar>: Parameters, Sendable {
 
     public var flattened: [T] { projection.flattened + positions.values }
 
+    public var decayFlags: [Bool] { projection.decayFlags + [Bool](repeating: false, count: positions.values.count) }
+
     public mutating func load(_ values: ArraySlice<T>) {
         projection.load(values)
         positions.values = Array(values.dropFirst(projection.parameterCount).prefix(positions.values.count))

@@ -35,6 +35,8 @@ public struct ProjectionHead<T: BLASScalar>: Parameters, Sendable {
 
     public var flattened: [T] { first.flattened + second.flattened + norm.flattened }
 
+    public var decayFlags: [Bool] { first.decayFlags + second.decayFlags + norm.decayFlags }
+
     public mutating func load(_ values: ArraySlice<T>) {
         var rest = values
         first.load(rest); rest = rest.dropFirst(first.parameterCount)

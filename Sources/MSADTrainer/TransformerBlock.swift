@@ -39,6 +39,10 @@ public struct TransformerBlock<T: BLASScalar>: Parameters, Sendable {
 
     public var flattened: [T] { norm1.flattened + attention.flattened + norm2.flattened + hidden.flattened + projection.flattened }
 
+    public var decayFlags: [Bool] {
+        norm1.decayFlags + attention.decayFlags + norm2.decayFlags + hidden.decayFlags + projection.decayFlags
+    }
+
     public mutating func load(_ values: ArraySlice<T>) {
         var rest = values
         norm1.load(rest); rest = rest.dropFirst(norm1.parameterCount)

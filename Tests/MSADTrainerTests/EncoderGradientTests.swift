@@ -72,3 +72,41 @@ struct EncoderGradientTests {
         }
     }
 }
+
+@Suite("Encoder and MSAD end to end")
+struct EncoderEndToEndTests {
+    @Test("Two encoders (depth 1 and 0) + heads + MSAD: every parameter's gradient equals finite differences")
+    func endToEnd() {
+        var g = TestGenerator(state: 41)
+        // Sensor a: 2 channels, 4×4 px per record (p = 2); sensor b: 1 channel, 2×2 px (p = 1); G = 2.
+        let encA = Encoder<Double>(channels: 2, grid: 2, pixelsPerToken: 2, width: 4, depth: 1, heads: 2, generator: &g)
+        let encB = Encoder<Double>(channels: 1, grid: 2, pixelsPerToken: 1, width: 4, depth: 0, heads: 2, generator: &g)
+        let headA = ProjectionHead<Double>(inputs: 4, outputs: 3, generator: &g)
+        let headB = ProjectionHead<Double>(inputs: 4, outputs: 3, generator: &g)
+        let batch = 3
+        let imageA = (0..<(batch * 2 * 16)).map { _ in Double.random(in: -1...1, using: &g) }
+        let imageB = (0..<(batch * 4)).map { _ in Double.random(in: -1...1, using: &g) }
+        let pa = imageA.withUnsafeBufferPointer { encA.embedding.tokens($0, records: batch) }
+        let pb = imageB.withUnsafeBufferPointer { encB.embedding.tokens($0, records: batch) }
+        let objective = MSADObjective<Double>()
+        let za = encA.forward(pa), zb = encB.forward(pb)
+        let r = objective.evaluate(za: za, zb: zb, batch: batch, tokens: 4, headA: headA, headB: headB)
+        let gA = encA.backward(pa, r.dza), gB = encB.backward(pb, r.dzb)
+        // Targets held constant at the unperturbed model, as the loss defines them.
+        let qa = headA.forward(za), qb = headB.forward(zb)
+        let targets = (0..<4).map { i -> [[Double]] in
+            let picked = (0..<batch).map { $0 * 4 + i }
+            return referenceTargets(rows(qa.gatherRows(picked)), rows(qb.gatherRows(picked)), tau: 1, epsilon: 0.3)
+        }
+        func loss(_ ea: Encoder<Double>, _ eb: Encoder<Double>) -> Double {
+            let xa = headA.forward(ea.forward(pa)), xb = headB.forward(eb.forward(pb))
+            return (0..<4).reduce(0.0) { sum, i in
+                let picked = (0..<batch).map { $0 * 4 + i }
+                return sum + referencePairLoss(rows(xa.gatherRows(picked)), rows(xb.gatherRows(picked)), targets: targets[i], tau: 1) / 4
+            }
+        }
+        #expect(maxRelativeError(gA.flattened, finiteDifferences(encA.flattened) { p in var e = encA; e.load(p[...]); return loss(e, encB) }) < 1e-6)
+        #expect(maxRelativeError(gB.flattened, finiteDifferences(encB.flattened) { p in var e = encB; e.load(p[...]); return loss(encA, e) }) < 1e-6)
+        #expect(encA.decayFlags.count == encA.parameterCount && encA.decayFlags.contains(false) && encA.decayFlags.contains(true))
+    }
+}

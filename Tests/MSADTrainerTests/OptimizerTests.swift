@@ -61,12 +61,7 @@ struct OptimizerTests {
         let objective = MSADObjective<Float>()
         var parameters = headA.flattened + headB.flattened
         let na = headA.parameterCount
-        func decayFlags(_ head: ProjectionHead<Float>) -> [Bool] {
-            [Bool](repeating: true, count: head.first.weight.values.count) + [Bool](repeating: false, count: head.first.bias.count)
-                + [Bool](repeating: true, count: head.second.weight.values.count) + [Bool](repeating: false, count: head.second.bias.count)
-                + [Bool](repeating: false, count: head.norm.parameterCount)
-        }
-        let decay = decayFlags(headA) + decayFlags(headB)
+        let decay = headA.decayFlags + headB.decayFlags
         var optimizer = AdamW<Float>(parameterCount: parameters.count, weightDecay: 0.01)
         var evalGenerator = TestGenerator(state: 99)
         let (evalA, evalB) = batchPair(&evalGenerator)
