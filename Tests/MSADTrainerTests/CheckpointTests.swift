@@ -6,7 +6,7 @@ import Testing
 @Suite("safetensors checkpoints")
 struct CheckpointTests {
     static func heads() -> (ProjectionHead<Float>, TransformerBlock<Float>) {
-        var g = TestGenerator(state: 31)
+        var g = SeededGenerator(seed: 31)
         return (ProjectionHead<Float>(inputs: 6, outputs: 4, generator: &g), TransformerBlock<Float>(width: 6, heads: 2, generator: &g))
     }
 
@@ -18,7 +18,7 @@ struct CheckpointTests {
                               metadata: ["config": "{\"width\":6}"], to: path)
         let (tensors, metadata) = try SafeTensors.read(path)
         #expect(metadata["config"] == "{\"width\":6}")
-        var g = TestGenerator(state: 99)
+        var g = SeededGenerator(seed: 99)
         var head2 = ProjectionHead<Float>(inputs: 6, outputs: 4, generator: &g)
         var block2 = TransformerBlock<Float>(width: 6, heads: 2, generator: &g)
         try head2.load(tensors: tensors, prefix: "head_a.")

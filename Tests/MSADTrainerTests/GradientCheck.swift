@@ -1,18 +1,7 @@
 import MSADTrainer
+import TestSupport
 
-/// SplitMix64 for reproducible test data.
-struct TestGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-func randomMatrix(_ rows: Int, _ cols: Int, _ g: inout TestGenerator, scale: Double = 1) -> Matrix<Double> {
+func randomMatrix(_ rows: Int, _ cols: Int, _ g: inout SeededGenerator, scale: Double = 1) -> Matrix<Double> {
     Matrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in Double.random(in: -scale...scale, using: &g) })
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MSADTrainer
+import TestSupport
 import Testing
 
 /// An independent, loop-by-loop MSAD pair loss with the soft targets given (held constant).
@@ -51,7 +52,7 @@ struct MSADLossTests {
 
     @Test("Pair loss: value equals an independent implementation; gradients equal finite differences", arguments: [(1.0, 0.3), (0.5, 0.0), (2.0, 0.1)])
     func pairGradients(tau: Double, epsilon: Double) {
-        var g = TestGenerator(state: 5)
+        var g = SeededGenerator(seed: 5)
         let a = randomMatrix(5, 4, &g), b = randomMatrix(5, 4, &g)
         let targets = referenceTargets(rows(a), rows(b), tau: tau, epsilon: epsilon)
         let (loss, da, db) = MSADLoss.pair(a, b, temperature: tau, smoothing: epsilon)
@@ -64,7 +65,7 @@ struct MSADLossTests {
 
     @Test("Full MSAD (heads, every token index, mean): gradients of tokens and both heads equal finite differences")
     func objectiveGradients() {
-        var g = TestGenerator(state: 6)
+        var g = SeededGenerator(seed: 6)
         let (batch, tokens, d, e) = (3, 4, 6, 5)
         let headA = ProjectionHead<Double>(inputs: d, outputs: e, generator: &g)
         let headB = ProjectionHead<Double>(inputs: d, outputs: e, generator: &g)
@@ -95,7 +96,7 @@ struct MSADLossTests {
 
     @Test("MSAD-dense: gradients equal finite differences; aligned tokens give a lower loss")
     func denseGradients() {
-        var g = TestGenerator(state: 7)
+        var g = SeededGenerator(seed: 7)
         let za = randomMatrix(8, 5, &g), zb = randomMatrix(8, 5, &g)
         let (loss, dza, dzb) = MSADDenseLoss.evaluate(za: za, zb: zb)
         #expect(maxRelativeError(dza.values, finiteDifferences(za.values) { v in
@@ -108,7 +109,7 @@ struct MSADLossTests {
 
     @Test("Float32 (training precision) agrees with Float64 on the loss and gradients")
     func floatMatchesDouble() {
-        var g = TestGenerator(state: 8)
+        var g = SeededGenerator(seed: 8)
         let a = randomMatrix(6, 8, &g), b = randomMatrix(6, 8, &g)
         let f = { (m: Matrix<Double>) in Matrix<Float>(rows: m.rows, cols: m.cols, values: m.values.map(Float.init)) }
         let d = MSADLoss.pair(a, b, temperature: 1, smoothing: 0.3)

@@ -1,5 +1,6 @@
 import Foundation
 import ShardFormat
+import TestSupport
 import Testing
 
 @Suite("Frame codec")

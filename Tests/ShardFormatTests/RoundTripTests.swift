@@ -1,5 +1,6 @@
 import Foundation
 import ShardFormat
+import TestSupport
 import Testing
 
 /// A byte source that records every range read, to prove what a read touches.
