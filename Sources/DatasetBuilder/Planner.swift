@@ -15,6 +15,8 @@ public enum Planner {
         var dropped = 0
         var problems: [String] = []
 
+        let areaLimit = try areaLimit(grid.area)
+
         // The zones: one grid over the area, or one per anchor scene.
         var zoneSpecs: [(name: String, crs: CRS, limit: Footprint?)] = []
         switch grid.scope {
@@ -60,7 +62,8 @@ public enum Planner {
                     return (scene, b)
                 }
             }
-            guard var area = try areaBox(manifest, zoneScenes: zoneScenes, crs: spec.crs) else {
+            guard var area = try areaBox(manifest, zoneScenes: zoneScenes, crs: spec.crs, limit: areaLimit.0,
+                                         intersection: areaLimit.intersection) else {
                 problems.append("zone \(spec.name): the area does not overlap the inputs of the required sensors")
                 continue
             }
@@ -116,8 +119,10 @@ public enum Planner {
         return out
     }
 
-    /// The area to cut in a zone's CRS: the manifest's box or GeoJSON, or the sensors' coverage.
-    static func areaBox(_ manifest: Manifest, zoneScenes: [String: [(scene: Scene, bounds: BoundingBox)]], crs: CRS) throws -> BoundingBox? {
+    /// The area to cut in a zone's CRS: the sensors' required coverage (or, with `intersection`
+    /// false, the union of all), limited to the manifest's box or GeoJSON extent when there is one.
+    static func areaBox(_ manifest: Manifest, zoneScenes: [String: [(scene: Scene, bounds: BoundingBox)]], crs: CRS,
+                        limit: Footprint?, intersection: Bool) throws -> BoundingBox? {
         func coverage(_ sensor: String) -> BoundingBox? {
             zoneScenes[sensor]!.map(\.bounds).reduce(nil) { acc, b in acc.map { $0.union(b) } ?? b }
         }
@@ -130,18 +135,19 @@ public enum Planner {
                 required = r.intersection(c)
             }
         }
-        switch manifest.grid.area {
-        case .coverage(let intersection):
-            return intersection ? required : union
-        case .bbox(let box, let boxCRS):
-            let f = Footprint(crs: boxCRS, transform: GeoTransform([box.minX, box.width, 0, box.maxY, 0, -box.height]), width: 1, height: 1)
-            guard let b = try f.transformed(to: crs).bounds else { return nil }
-            return required.flatMap { $0.intersection(b) }
+        guard let limit else { return intersection ? required : union }
+        guard let b = try limit.transformed(to: crs).bounds else { return nil }
+        return required.flatMap { $0.intersection(b) }
+    }
+
+    /// The manifest's area as a footprint (`nil` for coverage areas); a GeoJSON file is read once here.
+    static func areaLimit(_ area: GridConfig.Area) throws -> (Footprint?, intersection: Bool) {
+        switch area {
+        case .coverage(let intersection): return (nil, intersection)
+        case .bbox(let box, let crs): return (Footprint(crs: crs, box: box), true)
         case .geojson(let path):
-            let (box, fileCRS) = try vectorExtent(path: path)
-            let f = Footprint(crs: fileCRS, transform: GeoTransform([box.minX, box.width, 0, box.maxY, 0, -box.height]), width: 1, height: 1)
-            guard let b = try f.transformed(to: crs).bounds else { return nil }
-            return required.flatMap { $0.intersection(b) }
+            let (box, crs) = try vectorExtent(path: path)
+            return (Footprint(crs: crs, box: box), true)
         }
     }
 

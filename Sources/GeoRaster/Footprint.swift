@@ -25,6 +25,12 @@ public struct Footprint: Sendable, Equatable, CustomStringConvertible {
         self.init(crs: crs, ring: pixels.map { transform.world(pixel: $0.0, line: $0.1) })
     }
 
+    /// The outline of a box in `crs`, `pointsPerEdge` points per edge.
+    public init(crs: CRS, box: BoundingBox, pointsPerEdge: Int = 21) {
+        self.init(crs: crs, transform: GeoTransform([box.minX, box.width, 0, box.maxY, 0, -box.height]), width: 1, height: 1,
+                  pointsPerEdge: pointsPerEdge)
+    }
+
     /// The bounding box of the ring.
     public var bounds: BoundingBox? { BoundingBox(enclosing: ring) }
 

@@ -14,11 +14,11 @@ public enum FootprintExporter {
         for location in reader.locations() {
             let meta = try reader.metadata(at: location)
             guard meta.footprint.count == 4 else { continue }
-            let (x0, y0, x1, y1) = (meta.footprint[0], meta.footprint[1], meta.footprint[2], meta.footprint[3])
+            let box = BoundingBox(minX: meta.footprint[0], minY: meta.footprint[1], maxX: meta.footprint[2], maxY: meta.footprint[3])
             let crs = try CRS(meta.crs)
             let target = layerCRS ?? crs
             layerCRS = target
-            var footprint = Footprint(crs: crs, transform: GeoTransform([x0, x1 - x0, 0, y1, 0, -(y1 - y0)]), width: 1, height: 1, pointsPerEdge: 5)
+            var footprint = Footprint(crs: crs, box: box, pointsPerEdge: 5)
             if crs != target { footprint = try footprint.transformed(to: target) }
             features.append(PolygonFeature(ring: footprint.ring, attributes: [
                 ("key", meta.key), ("split", meta.split), ("sensors", meta.sensors.map(\.sensor).joined(separator: ",")),
