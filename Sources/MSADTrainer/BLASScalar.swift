@@ -1,4 +1,9 @@
 import COpenBLAS
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A scalar type with an OpenBLAS matrix product: `Float` (`cblas_sgemm`) for training, `Double`
 /// (`cblas_dgemm`) so that the same layer code can be checked against finite differences in Float64.
@@ -18,9 +23,9 @@ extension Float: BLASScalar {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
-    public static func exp(_ x: Float) -> Float { Foundation_expf(x) }
-    public static func log(_ x: Float) -> Float { Foundation_logf(x) }
-    public static func tanh(_ x: Float) -> Float { Foundation_tanhf(x) }
+    public static func exp(_ x: Float) -> Float { Glibc.expf(x) }
+    public static func log(_ x: Float) -> Float { Glibc.logf(x) }
+    public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
 }
 
 extension Double: BLASScalar {
@@ -29,9 +34,9 @@ extension Double: BLASScalar {
         cblas_dgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
-    public static func exp(_ x: Double) -> Double { Foundation_exp(x) }
-    public static func log(_ x: Double) -> Double { Foundation_log(x) }
-    public static func tanh(_ x: Double) -> Double { Foundation_tanh(x) }
+    public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    public static func log(_ x: Double) -> Double { Glibc.log(x) }
+    public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
 }
 
 /// OpenBLAS's own thread pool (`openblas_set_num_threads`): set deliberately so that it does not

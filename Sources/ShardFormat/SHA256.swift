@@ -51,18 +51,11 @@ public struct SHA256: Sendable {
         var tail: [UInt8] = [0x80]
         tail += [UInt8](repeating: 0, count: (119 - Int(length % 64)) % 64)
         for i in (0..<8).reversed() { tail.append(UInt8((bits >> (UInt64(i) * 8)) & 0xFF)) }
-        copy.length = length  // padding is not message length
-        tail.withUnsafeBytes { copy.updateBlocksOnly($0) }
+        tail.withUnsafeBytes { copy.update($0) }   // the bit count above was taken before padding
         return copy.state.map { word in
             let hex = String(word, radix: 16)
             return String(repeating: "0", count: 8 - hex.count) + hex
         }.joined()
-    }
-
-    private mutating func updateBlocksOnly(_ bytes: UnsafeRawBufferPointer) {
-        let saved = length
-        update(bytes)
-        length = saved
     }
 
     private mutating func compress(block: UnsafeRawBufferPointer) {
