@@ -12,7 +12,7 @@ bash Scripts/setup.sh >/dev/null
 for p in build-dataset geopairs-bench; do swift build -c release --product $p >/dev/null; done
 work=out/bench-load
 mkdir -p "$work"
-if [ ! -f out/bench-build/inputs/.complete ]; then python3 -c "import sys; sys.argv=['x']; exec(open('Scripts/bench_build.py').read().split('def main')[0]); make_inputs()"; fi
+python3 Scripts/bench_build.py --inputs-only
 data="${GEOPAIRS_REAL_DATA:-../shared/data/real}"
 if [ ! -f "$work/dataset/dataset.json" ]; then
   cat > "$work/manifest.json" <<JSON

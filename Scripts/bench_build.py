@@ -161,4 +161,8 @@ def workload(tiles, label, patch, hr_gsd):
 
 
 if __name__ == "__main__":
-    main()
+    if "--inputs-only" in sys.argv:   # used by bench-load.sh, which builds from the same rasters
+        os.makedirs(work, exist_ok=True)
+        make_inputs()
+    else:
+        main()

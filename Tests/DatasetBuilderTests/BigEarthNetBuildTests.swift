@@ -2,17 +2,18 @@ import DatasetBuilder
 import Foundation
 import GeoRaster
 import ShardFormat
+import TestSupport
 import Testing
 
-@Suite("The BigEarthNet recipe", .enabled(if: Fixtures.hasBigEarthNet))
+@Suite("The BigEarthNet recipe", .enabled(if: TestEnvironment.hasBigEarthNet))
 struct BigEarthNetBuildTests {
     @Test("Every scene becomes one record whose 10 m bands and S1 equal their files; labels are carried")
     func recipe() throws {
-        let dir = try Fixtures.build("\(Fixtures.repositoryRoot)/manifests/bigearthnet-s1s2.json")
+        let dir = try Fixtures.build("\(TestEnvironment.repositoryRoot)/manifests/bigearthnet-s1s2.json")
         let reader = try DatasetReader(directory: dir)
         #expect(reader.locations().count == 6)
         #expect(DatasetVerifier.verify(directory: dir).isSound)
-        let root = try #require(Fixtures.bigEarthNet)
+        let root = try #require(TestEnvironment.bigEarthNet)
         for location in reader.locations() {
             let meta = try reader.metadata(at: location)
             let scene = String(meta.key.dropLast(4))  // "<scene>_0_0"

@@ -5,16 +5,9 @@ import ShardFormat
 import TestSupport
 
 enum Fixtures {
-    static var hasRealData: Bool { TestEnvironment.hasRealData }
-    static func real(_ name: String) -> String { TestEnvironment.real(name) }
-    static let repositoryRoot = TestEnvironment.repositoryRoot
-    static var bigEarthNet: String? { TestEnvironment.bigEarthNet }
-    static var hasBigEarthNet: Bool { TestEnvironment.hasBigEarthNet }
-    static func temporaryDirectory() -> String { TestEnvironment.temporaryDirectory() }
-
     /// Writes a manifest into a temporary folder and returns its path.
     static func manifestFile(_ json: String) -> String {
-        let path = temporaryDirectory() + "/manifest.json"
+        let path = TestEnvironment.temporaryDirectory() + "/manifest.json"
         _ = FileManager.default.createFile(atPath: path, contents: Data(json.utf8))
         return path
     }
@@ -22,21 +15,16 @@ enum Fixtures {
     /// Builds a manifest in-process; returns the dataset directory.
     @discardableResult
     static func build(_ manifestPath: String, inputs: [String] = [], jobs: Int = 2, out: String? = nil) throws -> String {
-        let out = out ?? temporaryDirectory() + "/dataset"
+        let out = out ?? TestEnvironment.temporaryDirectory() + "/dataset"
         let plan = try Planner.plan(try ManifestParser.load(path: manifestPath, inputs: inputs))
         _ = try BuildExecutor.build(plan: plan, output: out, jobs: jobs, restart: false)
         return out
     }
 
-    /// Runs a built executable of this package.
-    static func run(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws -> TestEnvironment.Outcome {
-        try TestEnvironment.runProduct(product, arguments, environment: environment)
-    }
-
     /// `gdalwarp` of a file onto a record's footprint at a sensor's resolution, with exact
     /// transformations (`-et 0`, as the builder uses); the output's bands as Double.
     static func gdalwarp(_ source: String, footprint: [Double], crs: String, gsd: Double, resampling: String, type: String) throws -> [Double] {
-        let out = temporaryDirectory() + "/ref.tif"
+        let out = TestEnvironment.temporaryDirectory() + "/ref.tif"
         try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", crs, "-te"] + footprint.map { "\($0)" } + ["-tr", "\(gsd)", "\(gsd)",
                                    "-r", resampling, "-ovr", "NONE", "-et", "0", "-ot", type, "-dstalpha", source, out])
         let raster = try Raster(path: out)

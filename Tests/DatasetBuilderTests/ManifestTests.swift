@@ -1,12 +1,13 @@
 import DatasetBuilder
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Manifests")
 struct ManifestTests {
     @Test("Every manifest in manifests/ validates", arguments: ["bigearthnet-s1s2", "cities-france", "sen12ms", "geopile2"])
     func recipesValidate(name: String) throws {
-        let m = try ManifestParser.load(path: "\(Fixtures.repositoryRoot)/manifests/\(name).json")
+        let m = try ManifestParser.load(path: "\(TestEnvironment.repositoryRoot)/manifests/\(name).json")
         #expect(m.name == name)
         #expect(!m.sensors.isEmpty)
     }
@@ -63,11 +64,11 @@ struct ManifestTests {
         #expect(error?.problems.contains { $0.contains("sensor c") && $0.contains("--input c=") } == true)
     }
 
-    @Test("An area that does not overlap the inputs is an error", .enabled(if: Fixtures.hasRealData))
+    @Test("An area that does not overlap the inputs is an error", .enabled(if: TestEnvironment.hasRealData))
     func areaOutsideInputs() throws {
         let json = """
         {"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 960, "area": {"bbox": [10, 40, 11, 41], "crs": "EPSG:4326"}},
-         "sensors": [{"name": "s2", "inputs": ["\(Fixtures.real("aber_s2_20210527_epsg27700.tif"))"], "bands": ["b"], "gsd": 10, "dtype": "u16"}]}
+         "sensors": [{"name": "s2", "inputs": ["\(TestEnvironment.real("aber_s2_20210527_epsg27700.tif"))"], "bands": ["b"], "gsd": 10, "dtype": "u16"}]}
         """
         let m = try ManifestParser.parse(Data(json.utf8), file: "t.json")
         let error = #expect(throws: PlanError.self) { try Planner.plan(m) }
@@ -76,11 +77,11 @@ struct ManifestTests {
 
     @Test("build-dataset exits 2 for usage errors and 1 for bad manifests, naming the JSON path")
     func commandLine() throws {
-        #expect(try Fixtures.run("build-dataset", []).status == 2)
-        #expect(try Fixtures.run("build-dataset", ["build", "--help"]).status == 0)
-        #expect(try Fixtures.run("build-dataset", ["build", "m.json"]).status == 2)
+        #expect(try TestEnvironment.runProduct("build-dataset", []).status == 2)
+        #expect(try TestEnvironment.runProduct("build-dataset", ["build", "--help"]).status == 0)
+        #expect(try TestEnvironment.runProduct("build-dataset", ["build", "m.json"]).status == 2)
         let bad = Fixtures.manifestFile(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": [{"name": "a", "inputs": [], "bands": ["b"], "gsd": 30, "dtype": "u8"}]}"#)
-        let r = try Fixtures.run("build-dataset", ["validate", bad])
+        let r = try TestEnvironment.runProduct("build-dataset", ["validate", bad])
         #expect(r.status == 1 && r.errors.contains("$.sensors[0].gsd"))
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import GeoRaster
 import ShardFormat
 import ShardInspection
+import TestSupport
 import Testing
 
 /// SEN12MS-style pair: GeFolki Sentinel-1/Sentinel-2 on one 10 m grid, 50 % overlapping patches.
@@ -10,8 +11,8 @@ func gefolkiManifest() -> String {
     Fixtures.manifestFile("""
     {"name": "gefolki", "grid": {"crs": "EPSG:32631", "patchSize": 1280, "stride": 640, "blockCells": 2},
      "sensors": [
-       {"name": "s1", "inputs": ["\(Fixtures.real("gefolki_s1_patch11.tif"))"], "bands": ["a", "b"], "gsd": 10, "dtype": "f32"},
-       {"name": "s2", "inputs": ["\(Fixtures.real("gefolki_s2_patch11.tif"))"], "bands": ["r", "g", "b"], "gsd": 10, "dtype": "f32"}],
+       {"name": "s1", "inputs": ["\(TestEnvironment.real("gefolki_s1_patch11.tif"))"], "bands": ["a", "b"], "gsd": 10, "dtype": "f32"},
+       {"name": "s2", "inputs": ["\(TestEnvironment.real("gefolki_s2_patch11.tif"))"], "bands": ["r", "g", "b"], "gsd": 10, "dtype": "f32"}],
      "splits": {"blockSize": 2560, "fractions": {"train": 0.5, "val": 0.25, "test": 0.25}, "seed": 2},
      "sharding": {"maxRecords": 4}}
     """)
@@ -22,15 +23,15 @@ func aberManifest(extra: String = "") -> String {
     Fixtures.manifestFile("""
     {"name": "aber", "grid": {"crs": "EPSG:32630", "patchSize": 480, "stride": 480, "blockCells": 2},
      "sensors": [
-       {"name": "s2", "inputs": ["\(Fixtures.real("aber_s2_20210527_epsg27700.tif"))"],
+       {"name": "s2", "inputs": ["\(TestEnvironment.real("aber_s2_20210527_epsg27700.tif"))"],
         "bands": ["b1", "b2", "b3", "b4", "b5", "b6", "b7", "b8", "b9", "b10"], "gsd": 10, "dtype": "u16", "maxInvalidFraction": 0.2},
-       {"name": "dem", "inputs": ["\(Fixtures.real("aber_srtm_epsg4326.tif"))"], "bands": ["h"], "gsd": 30, "dtype": "i16"}],
+       {"name": "dem", "inputs": ["\(TestEnvironment.real("aber_srtm_epsg4326.tif"))"], "bands": ["h"], "gsd": 30, "dtype": "i16"}],
      "splits": {"blockSize": 960, "fractions": {"train": 0.6, "val": 0.2, "test": 0.2}, "seed": 1},
      "sharding": {"maxRecords": 4} \(extra)}
     """)
 }
 
-@Suite("Builds from real rasters", .enabled(if: Fixtures.hasRealData), .serialized)
+@Suite("Builds from real rasters", .enabled(if: TestEnvironment.hasRealData), .serialized)
 struct RealDataBuildTests {
     /// Every record's sensors, exported as GeoTIFF, equal gdalwarp of the source onto the record.
     func expectRecordsMatchGDALWarp(_ dir: String, sources: [String: (path: String, type: String)]) throws {
@@ -38,7 +39,7 @@ struct RealDataBuildTests {
         #expect(reader.locations().count > 0)
         for location in reader.locations() {
             let meta = try reader.metadata(at: location)
-            let folder = Fixtures.temporaryDirectory()
+            let folder = TestEnvironment.temporaryDirectory()
             let exported = try RecordExporter.export(reader: reader, key: meta.key, folder: folder)
             for (s, path) in zip(meta.sensors, exported) {
                 let gsd = s.geotransform[1]
@@ -56,8 +57,8 @@ struct RealDataBuildTests {
     func gefolki() throws {
         let dir = try Fixtures.build(gefolkiManifest())
         #expect(DatasetVerifier.verify(directory: dir).isSound)
-        try expectRecordsMatchGDALWarp(dir, sources: ["s1": (Fixtures.real("gefolki_s1_patch11.tif"), "Float32"),
-                                                      "s2": (Fixtures.real("gefolki_s2_patch11.tif"), "Float32")])
+        try expectRecordsMatchGDALWarp(dir, sources: ["s1": (TestEnvironment.real("gefolki_s1_patch11.tif"), "Float32"),
+                                                      "s2": (TestEnvironment.real("gefolki_s2_patch11.tif"), "Float32")])
         try expectNoSplitOverlap(dir)
     }
 
@@ -66,8 +67,8 @@ struct RealDataBuildTests {
         let dir = try Fixtures.build(aberManifest())
         let index = try DatasetIndex.load(directory: dir)
         #expect(index.sensors.map(\.shape) == [[10, 48, 48], [1, 16, 16]])
-        try expectRecordsMatchGDALWarp(dir, sources: ["s2": (Fixtures.real("aber_s2_20210527_epsg27700.tif"), "UInt16"),
-                                                      "dem": (Fixtures.real("aber_srtm_epsg4326.tif"), "Int16")])
+        try expectRecordsMatchGDALWarp(dir, sources: ["s2": (TestEnvironment.real("aber_s2_20210527_epsg27700.tif"), "UInt16"),
+                                                      "dem": (TestEnvironment.real("aber_srtm_epsg4326.tif"), "Int16")])
         try expectNoSplitOverlap(dir)
     }
 
@@ -105,20 +106,20 @@ struct RealDataBuildTests {
     func resumeAfterCrash() throws {
         let manifest = aberManifest()
         let reference = try DatasetIndex.load(directory: try Fixtures.build(manifest, jobs: 2))
-        let out = Fixtures.temporaryDirectory() + "/crashed"
-        let crashed = try Fixtures.run("build-dataset", ["build", manifest, "--out", out, "--jobs", "2"],
+        let out = TestEnvironment.temporaryDirectory() + "/crashed"
+        let crashed = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out, "--jobs", "2"],
                                        environment: ["GEOPAIRS_CRASH_AFTER_SHARDS": "1"])
         #expect(crashed.status == 86)
         #expect(!FileManager.default.fileExists(atPath: out + "/dataset.json"))
         #expect(FileManager.default.fileExists(atPath: out + "/.geopairs-journal.json"))
-        let resumed = try Fixtures.run("build-dataset", ["build", manifest, "--out", out, "--jobs", "1"])
+        let resumed = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out, "--jobs", "1"])
         #expect(resumed.status == 0, "\(resumed.errors)")
         #expect(resumed.output.contains("resumed"))
         let index = try DatasetIndex.load(directory: out)
         #expect(index.shards.map(\.sha256) == reference.shards.map(\.sha256))
         #expect(try index.encoded() == reference.encoded())
         // And a finished dataset is not overwritten without --force.
-        #expect(try Fixtures.run("build-dataset", ["build", manifest, "--out", out]).status == 1)
-        #expect(try Fixtures.run("build-dataset", ["build", manifest, "--out", out, "--force"]).status == 0)
+        #expect(try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out]).status == 1)
+        #expect(try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out, "--force"]).status == 0)
     }
 }
