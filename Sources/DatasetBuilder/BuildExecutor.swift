@@ -67,9 +67,9 @@ public enum BuildExecutor {
                            recordsResumed: resumed, seconds: Date().timeIntervalSince(start))
     }
 
-    /// Exact coordinate transformations (`-et 0`): a patch then has the same pixels whether it was
-    /// warped in a block or alone, which is what makes block warping correct.
-    public static let defaultWarpOptions = WarpOptions(errorThreshold: 0)
+    /// Exact coordinate transformations (`-et 0`) and a fixed kernel scale: a patch then has the
+    /// same pixels whether it was warped in a block or alone, which is what makes block warping correct.
+    public static let defaultWarpOptions = WarpOptions(errorThreshold: 0, fixedKernelScale: true)
 
     /// The dataset's sensor schemas from the manifest.
     static func schemas(_ manifest: Manifest) -> [SensorSchema] {

@@ -73,14 +73,27 @@ public enum Warper {
         }
     }
 
+    /// Target pixels per source pixel along x and y (GDAL's `XSCALE`/`YSCALE`): the source's pixel
+    /// size measured in the target CRS (from its transformed footprint) over the target pixel size.
+    public static func kernelScale(of raster: Raster, crs: CRS, pixelSize: Double) throws(RasterError) -> (x: Double, y: Double) {
+        guard let b = try raster.footprint().transformed(to: crs).bounds else {
+            throw RasterError(.crs, operation: "measure pixel size", subject: raster.path, message: "the footprint has no extent in \(crs)")
+        }
+        return (b.width / Double(raster.width) / pixelSize, b.height / Double(raster.height) / pixelSize)
+    }
+
     /// The `gdalwarp` arguments (without sources and destination) for one input group.
-    static func arguments(for input: WarpInput, grid: GridSpec, type: RasterDataType, options: WarpOptions) -> [String] {
+    static func arguments(for input: WarpInput, grid: GridSpec, type: RasterDataType, options: WarpOptions) throws(RasterError) -> [String] {
         let b = grid.bounds
         var args = ["-of", "MEM", "-t_srs", grid.crs.wkt,
                     "-te", num(b.minX), num(b.minY), num(b.maxX), num(b.maxY),
                     "-tr", num(grid.pixelSize), num(grid.pixelSize),
                     "-r", input.resampling.rawValue, "-ot", type.gdalName, "-dstalpha", "-q"]
         if let nodata = input.nodata { args += ["-srcnodata", num(nodata)] }
+        if options.fixedKernelScale, let first = input.rasters.first {
+            let scale = try kernelScale(of: first, crs: grid.crs, pixelSize: grid.pixelSize)
+            args += ["-wo", "XSCALE=\(scale.x)", "-wo", "YSCALE=\(scale.y)"]
+        }
         return args + options.gdalwarpArguments
     }
 
@@ -121,7 +134,7 @@ public enum Warper {
             }
         }
         var sources: [GDALDatasetH?] = subsets.isEmpty ? input.rasters.map(\.handle) : subsets.map(\.handle)
-        let args = CStringArray(arguments(for: input, grid: grid, type: type, options: options))
+        let args = CStringArray(try arguments(for: input, grid: grid, type: type, options: options))
         GDALRuntime.resetError()
         let result: GDALDatasetH? = args.withPointer { argv in
             guard let appOptions = GDALWarpAppOptionsNew(argv, nil) else { return nil }

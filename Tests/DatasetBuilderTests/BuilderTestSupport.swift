@@ -21,12 +21,15 @@ enum Fixtures {
         return out
     }
 
-    /// `gdalwarp` of a file onto a record's footprint at a sensor's resolution, with exact
-    /// transformations (`-et 0`, as the builder uses); the output's bands as Double.
+    /// `gdalwarp` of a file onto a record's footprint at a sensor's resolution, with the options the
+    /// builder uses (exact transformations `-et 0`, and the kernel scale fixed from the two pixel
+    /// sizes, see `WarpOptions.fixedKernelScale`); the output's bands as Double.
     static func gdalwarp(_ source: String, footprint: [Double], crs: String, gsd: Double, resampling: String, type: String) throws -> [Double] {
         let out = TestEnvironment.temporaryDirectory() + "/ref.tif"
+        let scale = try Warper.kernelScale(of: try Raster(path: source), crs: try CRS(crs), pixelSize: gsd)
         try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", crs, "-te"] + footprint.map { "\($0)" } + ["-tr", "\(gsd)", "\(gsd)",
-                                   "-r", resampling, "-ovr", "NONE", "-et", "0", "-ot", type, "-dstalpha", source, out])
+                                   "-r", resampling, "-ovr", "NONE", "-et", "0", "-wo", "XSCALE=\(scale.x)", "-wo", "YSCALE=\(scale.y)",
+                                   "-ot", type, "-dstalpha", source, out])
         let raster = try Raster(path: out)
         return try raster.read(bands: Array(1..<raster.bandCount), as: Double.self)
     }

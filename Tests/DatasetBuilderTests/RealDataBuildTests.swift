@@ -31,28 +31,29 @@ func aberManifest(extra: String = "") -> String {
     """)
 }
 
-@Suite("Builds from real rasters", .enabled(if: TestEnvironment.hasRealData), .serialized)
-struct RealDataBuildTests {
-    /// Every record's sensors, exported as GeoTIFF, equal gdalwarp of the source onto the record.
-    func expectRecordsMatchGDALWarp(_ dir: String, sources: [String: (path: String, type: String)]) throws {
-        let reader = try DatasetReader(directory: dir)
-        #expect(reader.locations().count > 0)
-        for location in reader.locations() {
-            let meta = try reader.metadata(at: location)
-            let folder = TestEnvironment.temporaryDirectory()
-            let exported = try RecordExporter.export(reader: reader, key: meta.key, folder: folder)
-            for (s, path) in zip(meta.sensors, exported) {
-                let gsd = s.geotransform[1]
-                let reference = try Fixtures.gdalwarp(sources[s.sensor]!.path, footprint: meta.footprint, crs: meta.crs, gsd: gsd,
-                                                      resampling: "bilinear", type: sources[s.sensor]!.type)
-                let ours: [Double] = try Raster(path: path).read()
-                let differing = zip(ours, reference).filter { $0 != $1 && !($0.isNaN && $1.isNaN) }.count
-                #expect(ours.count == reference.count)
-                #expect(differing == 0, "record \(meta.key) sensor \(s.sensor): \(differing) of \(ours.count) values differ from gdalwarp")
-            }
+/// Every record's sensors, exported as GeoTIFF, equal gdalwarp of the source onto the record.
+func expectRecordsMatchGDALWarp(_ dir: String, sources: [String: (path: String, type: String)]) throws {
+    let reader = try DatasetReader(directory: dir)
+    #expect(reader.locations().count > 0)
+    for location in reader.locations() {
+        let meta = try reader.metadata(at: location)
+        let folder = TestEnvironment.temporaryDirectory()
+        let exported = try RecordExporter.export(reader: reader, key: meta.key, folder: folder)
+        for (s, path) in zip(meta.sensors, exported) {
+            let gsd = s.geotransform[1]
+            let reference = try Fixtures.gdalwarp(sources[s.sensor]!.path, footprint: meta.footprint, crs: meta.crs, gsd: gsd,
+                                                  resampling: "bilinear", type: sources[s.sensor]!.type)
+            let ours: [Double] = try Raster(path: path).read()
+            let differing = zip(ours, reference).filter { $0 != $1 && !($0.isNaN && $1.isNaN) }.count
+            #expect(ours.count == reference.count)
+            #expect(differing == 0, "record \(meta.key) sensor \(s.sensor): \(differing) of \(ours.count) values differ from gdalwarp")
         }
     }
+}
 
+
+@Suite("Builds from real rasters", .enabled(if: TestEnvironment.hasRealData), .serialized)
+struct RealDataBuildTests {
     @Test("GeFolki S1/S2 (SEN12MS style): records equal gdalwarp onto their footprints; splits never overlap")
     func gefolki() throws {
         let dir = try Fixtures.build(gefolkiManifest())
