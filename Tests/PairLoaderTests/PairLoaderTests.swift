@@ -153,6 +153,25 @@ struct PairLoaderTests {
         #expect(batch.geotransforms["a"]![0] == [Double(raw) * 80, 10, 0, 80, 0, -10])
     }
 
+    @Test("metadata: false gives the same tensors and keys, without geotransforms and attributes")
+    func withoutMetadata() throws {
+        let dir = try LoaderFixtures.numberedDataset()
+        func load(_ metadata: Bool) throws -> [Batch] {
+            var out: [Batch] = []
+            try PairLoader(LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, seed: 3, metadata: metadata)).forEach { out.append($0) }
+            return out
+        }
+        let full = try load(true), lean = try load(false)
+        #expect(full.count == lean.count && !full.isEmpty)
+        for (f, l) in zip(full, lean) {
+            #expect(f.keys == l.keys)
+            #expect(f["a"]!.values == l["a"]!.values && f["b"]!.values == l["b"]!.values)
+            #expect(f["a"]!.validity == l["a"]!.validity)
+            #expect(f.geotransforms["a"]!.allSatisfy { $0.count == 6 } && l.geotransforms["a"]!.allSatisfy(\.isEmpty))
+            #expect(l.attributes.allSatisfy(\.isEmpty) && !f.attributes[0].isEmpty)
+        }
+    }
+
     @Test("Bad configurations are refused with a message")
     func badConfigurations() throws {
         let dir = try LoaderFixtures.numberedDataset()
