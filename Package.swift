@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "MSADTrainer", targets: ["MSADTrainer"]),
         .executable(name: "inspect-shards", targets: ["inspect-shards"]),
         .executable(name: "build-dataset", targets: ["build-dataset"]),
+        .executable(name: "train-msad", targets: ["train-msad"]),
     ],
     targets: [
         .systemLibrary(
@@ -32,17 +33,18 @@ let package = Package(
         .target(name: "CLICore"),
         .target(name: "DatasetBuilder", dependencies: ["GeoRaster", "ShardFormat"]),
         .target(name: "PairLoader", dependencies: ["ShardFormat"]),
-        .target(name: "MSADTrainer", dependencies: ["COpenBLAS"]),
+        .target(name: "MSADTrainer", dependencies: ["COpenBLAS", "PairLoader"]),
         .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
+        .executableTarget(name: "train-msad", dependencies: ["CLICore", "MSADTrainer", "PairLoader"]),
         .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader"]),
 
         // Shared by the test targets: real-data lookup, temporary folders, running programs.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster", "TestSupport"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport"]),
-        .testTarget(name: "MSADTrainerTests", dependencies: ["MSADTrainer", "TestSupport"]),
+        .testTarget(name: "MSADTrainerTests", dependencies: ["MSADTrainer", "PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
         .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
         .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster", "TestSupport"]),
         .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore", "TestSupport"]),

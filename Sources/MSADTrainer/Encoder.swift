@@ -14,19 +14,23 @@ public struct Encoder<T: BLASScalar>: Parameters, Sendable {
 
     public var tokensPerRecord: Int { embedding.grid * embedding.grid }
 
-    /// Every block's input, then the last block's output.
-    private func activations(_ pixels: Matrix<T>) -> [Matrix<T>] {
+    /// Every block's input, then the last block's output: what ``backward(_:_:activations:)`` needs.
+    public func activations(_ pixels: Matrix<T>) -> [Matrix<T>] {
         var xs = [embedding.forward(pixels)]
         for block in blocks { xs.append(block.forward(xs.last!, tokens: tokensPerRecord)) }
         return xs
     }
 
     /// Token pixels ((records · G²)×(C·p·p), from ``PatchEmbedding/tokens(_:records:)``) → tokens (records · G²)×D.
-    public func forward(_ pixels: Matrix<T>) -> Matrix<T> { norm.forward(activations(pixels).last!) }
+    public func forward(_ pixels: Matrix<T>) -> Matrix<T> { tokens(activations: activations(pixels)) }
 
-    /// Parameter gradients for `dL/d(tokens)`.
-    public func backward(_ pixels: Matrix<T>, _ dTokens: Matrix<T>) -> Encoder<T> {
-        let xs = activations(pixels)
+    /// The output tokens from saved ``activations(_:)``.
+    public func tokens(activations: [Matrix<T>]) -> Matrix<T> { norm.forward(activations.last!) }
+
+    /// Parameter gradients for `dL/d(tokens)`; pass the forward pass's ``activations(_:)`` to
+    /// save recomputing them.
+    public func backward(_ pixels: Matrix<T>, _ dTokens: Matrix<T>, activations saved: [Matrix<T>]? = nil) -> Encoder<T> {
+        let xs = saved ?? activations(pixels)
         var gradient = self
         var (dx, gNorm) = norm.backward(xs.last!, dTokens)
         gradient.norm = gNorm

@@ -26,6 +26,7 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
         let k2 = transposeOther ? other.cols : other.rows, n = transposeOther ? other.rows : other.cols
         precondition(k == k2, "matmul of \(m)×\(k) by \(k2)×\(n)")
         var out = Matrix(zeros: m, n)
+        GEMMAccounting.note(GEMMShape(m: m, n: n, k: k, transposeA: transposeSelf, transposeB: transposeOther))
         values.withUnsafeBufferPointer { a in
             other.values.withUnsafeBufferPointer { b in
                 out.values.withUnsafeMutableBufferPointer { c in

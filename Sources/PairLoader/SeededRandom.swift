@@ -1,12 +1,13 @@
 /// SplitMix64: small, fast and fully determined by its seed, so orders and augmentations can be
 /// recomputed exactly on resume.
-struct SeededRandom: RandomNumberGenerator {
+public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    /// A generator whose whole sequence is determined by `seed`.
+    public init(seed: UInt64) { state = seed }
 
     /// A generator for a purpose derived from several numbers (seed, epoch, sample …).
-    init(_ parts: UInt64...) {
+    public init(_ parts: UInt64...) {
         var s: UInt64 = 0x243F_6A88_85A3_08D3
         for p in parts {
             s ^= p &+ 0x9E37_79B9_7F4A_7C15 &+ (s << 6) &+ (s >> 2)
@@ -15,7 +16,7 @@ struct SeededRandom: RandomNumberGenerator {
         state = s
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SeededRandom.mix(state)
     }

@@ -1,0 +1,77 @@
+import PairLoader
+
+/// The cross-sensor model: one ``Encoder`` and one ``ProjectionHead`` per sensor, trained with the
+/// loss of its ``ModelConfig``. With more than two sensors the loss is the mean over sensor pairs.
+public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
+    public let config: ModelConfig
+    public var encoders: [Encoder<T>]
+    public var heads: [ProjectionHead<T>]
+
+    /// Fresh parameters, fully determined by `config.seed`.
+    public init(config: ModelConfig) {
+        precondition(config.problem == nil, "invalid model configuration: \(config.problem ?? "")")
+        self.config = config
+        var generator = SeededRandom(seed: config.seed)
+        encoders = config.sensors.map { s in
+            Encoder(channels: s.channels, grid: config.grid, pixelsPerToken: s.pixelsPerToken, width: config.width,
+                    depth: config.depth, heads: config.heads, generator: &generator)
+        }
+        heads = config.sensors.map { _ in ProjectionHead(inputs: config.width, outputs: config.projection, generator: &generator) }
+    }
+
+    public var tokensPerRecord: Int { config.grid * config.grid }
+
+    /// Each sensor's projected tokens, (records · G²)×E, for token pixels from ``PatchEmbedding/tokens(_:records:)``.
+    public func projectedTokens(_ pixels: [Matrix<T>]) -> [Matrix<T>] {
+        pixels.indices.map { heads[$0].forward(encoders[$0].forward(pixels[$0])) }
+    }
+
+    /// The loss of one batch and the gradient of every parameter.
+    /// - Parameter pixels: per sensor (in ``ModelConfig/sensors`` order), its token pixels.
+    public func lossAndGradient(_ pixels: [Matrix<T>], records: Int) -> (loss: T, gradient: MSADModel<T>) {
+        precondition(pixels.count == encoders.count, "one token-pixel matrix per sensor")
+        let activations = pixels.indices.map { encoders[$0].activations(pixels[$0]) }
+        let z = activations.indices.map { encoders[$0].tokens(activations: activations[$0]) }
+        var dz = z.map { Matrix<T>(zeros: $0.rows, $0.cols) }
+        var headGradients = heads.map { [T](repeating: 0, count: $0.parameterCount) }
+        let pairs = z.indices.flatMap { a in ((a + 1)..<z.count).map { (a, $0) } }
+        let share = 1 / T(pairs.count)
+        var loss: T = 0
+        for (a, b) in pairs {
+            let l: T, dza: Matrix<T>, dzb: Matrix<T>, ga: ProjectionHead<T>, gb: ProjectionHead<T>
+            switch config.loss {
+            case .msad:
+                let objective = MSADObjective<T>(temperature: T(config.temperature), smoothing: T(config.smoothing))
+                (l, dza, dzb, ga, gb) = objective.evaluate(za: z[a], zb: z[b], batch: records, tokens: tokensPerRecord,
+                                                          headA: heads[a], headB: heads[b])
+            case .msadDense:
+                let pa = heads[a].forward(z[a]), pb = heads[b].forward(z[b])
+                let (dense, dpa, dpb) = MSADDenseLoss.evaluate(za: pa, zb: pb, temperature: T(config.temperature))
+                l = dense
+                (dza, ga) = heads[a].backward(z[a], dpa)
+                (dzb, gb) = heads[b].backward(z[b], dpb)
+            }
+            loss += l * share
+            dz[a] = dz[a] + dza.scaled(share)
+            dz[b] = dz[b] + dzb.scaled(share)
+            for (i, v) in ga.flattened.enumerated() { headGradients[a][i] += v * share }
+            for (i, v) in gb.flattened.enumerated() { headGradients[b][i] += v * share }
+        }
+        var gradient = self
+        for s in encoders.indices {
+            gradient.encoders[s] = encoders[s].backward(pixels[s], dz[s], activations: activations[s])
+            gradient.heads[s].load(headGradients[s][...])
+        }
+        return (loss, gradient)
+    }
+
+    public var flattened: [T] { encoders.flatMap(\.flattened) + heads.flatMap(\.flattened) }
+
+    public var decayFlags: [Bool] { encoders.flatMap(\.decayFlags) + heads.flatMap(\.decayFlags) }
+
+    public mutating func load(_ values: ArraySlice<T>) {
+        var rest = values
+        for i in encoders.indices { encoders[i].load(rest); rest = rest.dropFirst(encoders[i].parameterCount) }
+        for i in heads.indices { heads[i].load(rest); rest = rest.dropFirst(heads[i].parameterCount) }
+    }
+}

@@ -1,0 +1,139 @@
+import CLICore
+import Foundation
+import MSADTrainer
+import PairLoader
+
+/// `--sensors A,B` as a list of at least two names.
+func sensorList(_ a: Arguments) throws -> [String] {
+    guard let text = a.value("sensors") else { throw UsageError("--sensors A,B is required") }
+    let names = text.split(separator: ",").map(String.init)
+    guard names.count >= 2, Set(names).count == names.count else { throw UsageError("--sensors needs two or more different names, got \"\(text)\"") }
+    return names
+}
+
+let trainOptions: Set<String> = ["sensors", "out", "loss", "steps", "epochs", "batch", "lr", "min-lr", "warmup", "weight-decay", "clip",
+                                 "checkpoint-every", "seed", "workers", "blas-threads", "grid", "width", "depth", "heads",
+                                 "projection", "temperature", "smoothing", "split"]
+
+let train = Subcommand(
+    name: "train", summary: "train per-sensor encoders with the MSAD loss; progress, JSONL log, checkpoints, exact --resume",
+    usage: "train DIR --sensors A,B --out RUN [--loss msad|msad-dense] [--steps N | --epochs E] [--batch B] [--lr X] [--resume] [options]",
+    help: """
+    Trains one ViT-style encoder and projection head per sensor on the records of a split that hold
+    every named sensor. RUN receives log.jsonl (one line per step), checkpoint-NNNNNN.safetensors with
+    optimizer-NNNNNN.safetensors (every --checkpoint-every steps and at the end), state.json and
+    reference-batch.safetensors (the first batch with its loss and gradients, for Scripts/msad_reference.py).
+      --sensors A,B          sensors to align (two or more; all pairs are averaged)
+      --out RUN              run directory
+      --loss L               msad (default) or msad-dense
+      --steps N              optimizer steps (default 200), or
+      --epochs E             passes over the split (converted to steps)
+      --batch B              records per batch (default 32)
+      --lr X                 peak learning rate (default 5e-4); --min-lr (default 1e-5) at the end of the cosine
+      --warmup N             linear warm-up steps (default steps/20)
+      --weight-decay X       AdamW decoupled decay of weights (default 0.05; none on norms, biases, positions)
+      --clip X               global gradient-norm clip (default 1)
+      --checkpoint-every K   default 100
+      --seed S               initialisation and shuffling seed (default 0)
+      --workers W            loader threads (default 1); --blas-threads T OpenBLAS threads (default 2)
+      --grid G               tokens per side (default: largest G ≤ 8 dividing every patch side)
+      --width D --depth L --heads H --projection E    model size (defaults 192, 4, 3, 128)
+      --temperature T        default 1 (msad) or 0.1 (msad-dense); --smoothing ε (msad, default 0.3)
+      --split S              default train
+      --resume               continue the run in RUN exactly (same options required)
+    """
+) { args in
+    let a = try Arguments(args, options: trainOptions, flags: ["resume"])
+    let dataset = try a.positionals(["DIR"])[0]
+    guard let out = a.value("out") else { throw UsageError("--out RUN is required") }
+    let sensors = try sensorList(a)
+    var loss = LossKind.msad
+    if let text = a.value("loss") {
+        guard let kind = LossKind(rawValue: text) else { throw UsageError("--loss must be msad or msad-dense, got \"\(text)\"") }
+        loss = kind
+    }
+    if a.value("steps") != nil && a.value("epochs") != nil { throw UsageError("give --steps or --epochs, not both") }
+    let split = a.value("split") ?? "train", batch = try a.integer("batch", in: 2...65536) ?? 32
+    let seed = UInt64(try a.integer("seed", in: 0...Int.max) ?? 0)
+    var steps = try a.integer("steps", in: 1...100_000_000) ?? 200
+    if let epochs = try a.integer("epochs", in: 1...1_000_000) {
+        let loader = try PairLoader(LoaderConfig(directory: dataset, split: split, sensors: sensors, batchSize: batch, seed: seed))
+        steps = epochs * loader.batchesPerEpoch
+    }
+    let options = TrainingOptions(
+        dataset: dataset, split: split, sensors: sensors, loss: loss, steps: steps, batchSize: batch,
+        learningRate: try a.number("lr") ?? 5e-4, minLearningRate: try a.number("min-lr") ?? 1e-5,
+        warmupSteps: try a.integer("warmup", in: 0...Int.max), weightDecay: try a.number("weight-decay") ?? 0.05,
+        clipNorm: try a.number("clip") ?? 1, checkpointEvery: try a.integer("checkpoint-every", in: 1...Int.max) ?? 100, seed: seed,
+        workers: try a.integer("workers", in: 1...256) ?? 1, blasThreads: try a.integer("blas-threads", in: 1...256) ?? 2,
+        grid: try a.integer("grid", in: 1...1024), width: try a.integer("width", in: 1...65536) ?? 192,
+        depth: try a.integer("depth", in: 0...1024) ?? 4, heads: try a.integer("heads", in: 1...1024) ?? 3,
+        projection: try a.integer("projection", in: 1...65536) ?? 128, temperature: try a.number("temperature"),
+        smoothing: try a.number("smoothing") ?? 0.3)
+    if let problem = options.problem { throw UsageError(problem) }
+
+    let trainer = try Trainer(options: options, runDirectory: out, resume: a.has("resume"))
+    let c = trainer.model.config
+    Terminal.error("train-msad: \(c.loss.rawValue) on \(dataset) [\(split)], sensors "
+                   + c.sensors.map { "\($0.name) (\($0.channels) bands, \($0.pixelsPerToken) px/token)" }.joined(separator: ", ")
+                   + ", G=\(c.grid), D=\(c.width), depth \(c.depth), \(c.heads) heads, \(trainer.model.parameterCount) parameters"
+                   + (trainer.step > 0 ? "; resuming at step \(trainer.step)" : ""))
+    let reporter = ProgressReporter(label: "train-msad: step", total: options.steps)
+    var first: [Double] = [], last: [Double] = []
+    let startStep = trainer.step
+    try trainer.run { r in
+        if r.step - startStep <= 10 { first.append(r.loss) }
+        last = Array((last + [r.loss]).suffix(10))
+        reporter.update(done: r.step, detail: String(format: "loss %.4f, lr %.2e, %.1f samples/s, %.1f GFLOP/s",
+                                                     r.loss, r.learningRate, r.samplesPerSecond, r.gflops))
+    }
+    reporter.finish(done: trainer.step)
+    func mean(_ v: [Double]) -> String { v.isEmpty ? "–" : String(format: "%.4f", v.reduce(0, +) / Double(v.count)) }
+    print("\(out): \(trainer.step) steps; loss \(mean(first)) (mean of the first \(first.count) steps of this session) → "
+          + "\(mean(last)) (last \(last.count)); checkpoint \(String(format: "checkpoint-%06d.safetensors", trainer.step))")
+    return .success
+}
+
+let evaluate = Subcommand(
+    name: "evaluate", summary: "cross-sensor token retrieval top-1/top-5: the checkpoint, its random init, chance",
+    usage: "evaluate DIR --checkpoint FILE --sensors A,B [--split val] [--batch B] [--json]",
+    help: """
+    For every token of sensor B in the split: is the nearest sensor-A token (cosine of the projected
+    tokens, over all records × G² tokens of the split) the one at the same record and position?
+    Reports top-1 and top-5 for the checkpoint, for the same model at its random initialisation (same
+    configuration and seed), and for chance (1/N, 5/N).
+      --checkpoint FILE  a checkpoint-NNNNNN.safetensors of train-msad
+      --sensors A,B      gallery sensor A, query sensor B
+      --split S          default val
+      --batch B          records per forward pass (default 32)
+      --json             print JSON
+    """
+) { args in
+    let a = try Arguments(args, options: ["checkpoint", "sensors", "split", "batch", "blas-threads"], flags: ["json"])
+    let dataset = try a.positionals(["DIR"])[0]
+    guard let path = a.value("checkpoint") else { throw UsageError("--checkpoint FILE is required") }
+    let sensors = try sensorList(a)
+    guard sensors.count == 2 else { throw UsageError("--sensors names a gallery and a query sensor: exactly two") }
+    BLASThreads.set(try a.integer("blas-threads", in: 1...256) ?? 2)
+    let model = try MSADModel<Float>(checkpoint: path)
+    let split = a.value("split") ?? "val"
+    let r = try RetrievalReport.evaluate(model: model, dataset: dataset, split: split, gallery: sensors[0], query: sensors[1],
+                                         batchSize: try a.integer("batch", in: 1...65536) ?? 32)
+    if a.has("json") {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .prettyPrinted]
+        print(String(decoding: try e.encode(r), as: UTF8.self))
+        return .success
+    }
+    print("retrieval of \(r.query) tokens among \(r.gallery) tokens, split \(r.split), \(path): \(r.records) records × \(model.tokensPerRecord) tokens = \(r.candidates) candidates")
+    print("                      top-1    top-5")
+    for (label, s) in [("trained", r.trained), ("random init", r.randomInit), ("chance", r.chance)] {
+        print(label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "  %6.4f   %6.4f", s.top1, s.top5))
+    }
+    return .success
+}
+
+CommandLineTool(
+    name: "train-msad", summary: "train cross-sensor encoders with the MSAD loss on a GeoPairs dataset, and evaluate them",
+    subcommands: [train, evaluate]
+).main()

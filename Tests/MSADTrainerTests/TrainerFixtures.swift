@@ -1,0 +1,37 @@
+import Foundation
+import ShardFormat
+import TestSupport
+
+enum TrainerFixtures {
+    /// A synthetic two-sensor dataset whose sensors see the same ground: `fine` (u16 2×8×8, 10 m)
+    /// holds a random field and its square; `coarse` (f32 1×4×4, 20 m) the 2×2 means of the field
+    /// plus noise. 20 train and 8 val records in shards of 7.
+    static func correlatedDataset(train: Int = 20, val: Int = 8) throws -> String {
+        let dir = TestEnvironment.temporaryDirectory() + "/dataset"
+        let sensors = [SensorSchema(name: "fine", bands: ["v", "v2"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
+                       SensorSchema(name: "coarse", bands: ["m"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
+        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 7), fingerprint: "c")
+        let encoder = RecordEncoder()
+        var g = SeededGenerator(seed: 77)
+        for i in 0..<(train + val) {
+            let field = (0..<64).map { _ in Double.random(in: 0...100, using: &g) }
+            let fine = field.map { UInt16($0) } + field.map { UInt16($0 * $0 / 100) }
+            let coarse = (0..<16).map { c -> Float in
+                let (y, x) = (c / 4 * 2, c % 4 * 2)
+                let mean = (field[y * 8 + x] + field[y * 8 + x + 1] + field[y * 8 + x + 8] + field[y * 8 + x + 9]) / 4
+                return Float(mean + Double.random(in: -5...5, using: &g))
+            }
+            let x = Double(i) * 80
+            let meta = RecordMetadata(
+                key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: [x, 0, x + 80, 80],
+                crs: "EPSG:32631",
+                sensors: [SensorMetadata(sensor: "fine", bands: ["v", "v2"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631"),
+                          SensorMetadata(sensor: "coarse", bands: ["m"], dtype: .f32, shape: [1, 4, 4], geotransform: [x, 20, 0, 80, 0, -20], crs: "EPSG:32631")])
+            let a = fine.flatMap { v in [UInt8(v & 0xFF), UInt8(v >> 8)] }
+            let b = coarse.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
+            try writer.append(try encoder.encode(Record(metadata: meta, arrays: [a, b])))
+        }
+        _ = try writer.finish(name: "correlated", grid: GridInfo(crs: "EPSG:32631", patchSize: 80, stride: 80), manifest: nil, inputs: [])
+        return dir
+    }
+}

@@ -1,0 +1,119 @@
+import DatasetBuilder
+import Foundation
+import MSADTrainer
+import TestSupport
+import Testing
+
+@Suite("Trainer: runs, checkpoints and exact resume")
+struct TrainerTests {
+    /// 20 train records in batches of 6: 3 batches per epoch, so 7 steps cross two epoch boundaries.
+    static func options(_ dataset: String, loss: LossKind = .msad, steps: Int = 7) -> TrainingOptions {
+        TrainingOptions(dataset: dataset, sensors: ["fine", "coarse"], loss: loss, steps: steps, batchSize: 6, learningRate: 3e-3,
+                        checkpointEvery: 3, seed: 4, workers: 2, blasThreads: 1, grid: 2, width: 8, depth: 1, heads: 2, projection: 4)
+    }
+
+    static func losses(_ run: String) throws -> [Double] {
+        try String(contentsOfFile: run + "/" + Trainer.logFile, encoding: .utf8).split(separator: "\n").map {
+            try JSONDecoder().decode(StepReport.self, from: Data($0.utf8)).loss
+        }
+    }
+
+    @Test("A run stopped after step 5 (last checkpoint: step 3) and resumed ends with the same parameters, optimizer and log",
+          arguments: [LossKind.msad, .msadDense])
+    func exactResume(loss: LossKind) throws {
+        let dataset = try TrainerFixtures.correlatedDataset()
+        let tmp = TestEnvironment.temporaryDirectory()
+        let whole = try Trainer(options: Self.options(dataset, loss: loss), runDirectory: tmp + "/whole", resume: false)
+        try whole.run()
+
+        let interrupted = try Trainer(options: Self.options(dataset, loss: loss), runDirectory: tmp + "/split", resume: false)
+        try interrupted.run(until: 5)
+        let resumed = try Trainer(options: Self.options(dataset, loss: loss), runDirectory: tmp + "/split", resume: true)
+        #expect(resumed.step == 3)
+        #expect(try Self.losses(tmp + "/split").count == 3)      // steps 4 and 5 were after the last checkpoint
+        try resumed.run()
+
+        #expect(resumed.step == 7)
+        #expect(resumed.model.flattened == whole.model.flattened)
+        #expect(resumed.optimizer == whole.optimizer)
+        #expect(try Self.losses(tmp + "/split") == Self.losses(tmp + "/whole"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: tmp + "/whole")
+        for name in ["checkpoint-000000.safetensors", "checkpoint-000003.safetensors", "checkpoint-000006.safetensors",
+                     "checkpoint-000007.safetensors", "optimizer-000007.safetensors", Trainer.referenceFile, Trainer.stateFile] {
+            #expect(files.contains(name), "missing \(name)")
+        }
+        let last = try MSADModel<Float>(checkpoint: tmp + "/whole/checkpoint-000007.safetensors")
+        #expect(last.flattened == whole.model.flattened)
+    }
+
+    @Test("A run directory is never overwritten, and resuming with other options names them")
+    func runDirectoryGuards() throws {
+        let dataset = try TrainerFixtures.correlatedDataset()
+        let run = TestEnvironment.temporaryDirectory() + "/run"
+        _ = try Trainer(options: Self.options(dataset), runDirectory: run, resume: false)
+        #expect { try Trainer(options: Self.options(dataset), runDirectory: run, resume: false) } throws: { "\($0)".contains("--resume") }
+        var other = Self.options(dataset)
+        other.batchSize = 4
+        #expect { try Trainer(options: other, runDirectory: run, resume: true) } throws: { "\($0)".contains("batchSize: run 6, now 4") }
+        #expect { try Trainer(options: Self.options(dataset), runDirectory: run + "-none", resume: true) } throws: {
+            "\($0)".contains("nothing to resume")
+        }
+        var tooBig = Self.options(dataset)
+        tooBig.batchSize = 21
+        #expect { try Trainer(options: tooBig, runDirectory: run + "-big", resume: false) } throws: { "\($0)".contains("fewer than --batch 21") }
+        var badGrid = Self.options(dataset)
+        badGrid.grid = 3
+        #expect { try Trainer(options: badGrid, runDirectory: run + "-grid", resume: false) } throws: {
+            "\($0)".contains("sensor fine") && "\($0)".contains("--grid 3")
+        }
+    }
+
+    @Test("Evaluation: the right gallery token of an identical model is found; scores are fractions; chance is 1/N and 5/N")
+    func evaluation() throws {
+        let dataset = try TrainerFixtures.correlatedDataset()
+        let run = TestEnvironment.temporaryDirectory() + "/run"
+        let trainer = try Trainer(options: Self.options(dataset, loss: .msadDense, steps: 30), runDirectory: run, resume: false)
+        try trainer.run()
+        let report = try RetrievalReport.evaluate(model: trainer.model, dataset: dataset, split: "val", gallery: "fine", query: "coarse", batchSize: 5)
+        #expect(report.records == 8 && report.candidates == 32)
+        #expect(report.chance == RetrievalScores(top1: 1.0 / 32, top5: 5.0 / 32))
+        for s in [report.trained, report.randomInit] { #expect((0...1).contains(s.top1) && s.top1 <= s.top5 && s.top5 <= 1) }
+        #expect(report.trained.top5 > report.randomInit.top5)
+        #expect { try RetrievalReport.evaluate(model: trainer.model, dataset: dataset, split: "val", gallery: "fine", query: "s9") } throws: {
+            "\($0)".contains("fine,coarse")
+        }
+    }
+
+    @Test("train-msad: --help, and bad arguments give a usage error naming the option or the sensor")
+    func commandLine() throws {
+        #expect(try TestEnvironment.runProduct("train-msad", ["train", "--help"]).output.contains("--checkpoint-every"))
+        #expect(try TestEnvironment.runProduct("train-msad", ["evaluate", "--help"]).output.contains("random init"))
+        let dataset = try TrainerFixtures.correlatedDataset()
+        let noSensors = try TestEnvironment.runProduct("train-msad", ["train", dataset, "--out", "/tmp/x"])
+        #expect(noSensors.status == 2 && noSensors.errors.contains("--sensors"))
+        let unknown = try TestEnvironment.runProduct("train-msad", ["train", dataset, "--sensors", "fine,s9", "--out",
+                                                                    TestEnvironment.temporaryDirectory() + "/r"])
+        #expect(unknown.status == 1 && unknown.errors.contains("no sensor \"s9\""))
+        let badLoss = try TestEnvironment.runProduct("train-msad", ["train", dataset, "--sensors", "fine,coarse", "--out", "/tmp/x", "--loss", "l2"])
+        #expect(badLoss.status == 2 && badLoss.errors.contains("--loss"))
+    }
+}
+
+@Suite("Training on real data", .enabled(if: TestEnvironment.hasBigEarthNet))
+struct RealDataTrainingTests {
+    @Test("60 steps on the BigEarthNet sample (S1 + S2, 120 m tiles) lower the MSAD loss by more than 20 %")
+    func lowersLoss() throws {
+        let manifest = try ManifestParser.load(path: TestEnvironment.repositoryRoot + "/manifests/bigearthnet-s1s2-tiles.json")
+        let dataset = TestEnvironment.temporaryDirectory() + "/tiles"
+        _ = try BuildExecutor.build(plan: try Planner.plan(manifest), output: dataset, jobs: 2, restart: false)
+        let options = TrainingOptions(dataset: dataset, sensors: ["s1", "s2"], steps: 60, batchSize: 16, learningRate: 1e-3,
+                                      checkpointEvery: 60, workers: 1, blasThreads: 2, grid: 4, width: 32, depth: 1, heads: 2, projection: 16)
+        let run = TestEnvironment.temporaryDirectory() + "/run"
+        let trainer = try Trainer(options: options, runDirectory: run, resume: false)
+        #expect(trainer.model.config.sensors.map(\.pixelsPerToken) == [3, 3])
+        try trainer.run()
+        let losses = try TrainerTests.losses(run)
+        let first = losses.prefix(10).reduce(0, +) / 10, last = losses.suffix(10).reduce(0, +) / 10
+        #expect(last < 0.8 * first, "loss \(first) → \(last)")
+    }
+}
