@@ -117,3 +117,27 @@ struct RealDataTrainingTests {
         #expect(last < 0.8 * first, "loss \(first) → \(last)")
     }
 }
+
+/// Whether `python3` can import torch (else a notice says the cross-check is skipped).
+let torchAvailable: Bool = {
+    let ok = (try? TestEnvironment.run("python3", ["-c", "import torch, safetensors"]))?.status == 0
+    if !ok { print("notice: PyTorch is not importable; the PyTorch cross-check (Scripts/msad_reference.py) is skipped") }
+    return ok
+}()
+
+@Suite("PyTorch cross-check", .enabled(if: torchAvailable))
+struct PyTorchCrossCheck {
+    @Test("Scripts/msad_reference.py rebuilds the model in PyTorch: loss and every gradient agree within 1e-3",
+          arguments: [LossKind.msad, .msadDense])
+    func agrees(loss: LossKind) throws {
+        let dataset = try TrainerFixtures.correlatedDataset()
+        let run = TestEnvironment.temporaryDirectory() + "/run"
+        var options = TrainerTests.options(dataset, loss: loss, steps: 1)
+        options.width = 12; options.depth = 2; options.heads = 3
+        try Trainer(options: options, runDirectory: run, resume: false).run()
+        let check = try TestEnvironment.run("python3", [TestEnvironment.repositoryRoot + "/Scripts/msad_reference.py", run])
+        print(check.output, terminator: "")
+        #expect(check.status == 0, "\(check.output)\(check.errors)")
+        #expect(check.output.contains("agree"))
+    }
+}
