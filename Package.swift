@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
         .executableTarget(name: "train-msad", dependencies: ["CLICore", "MSADTrainer", "PairLoader"]),
-        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader"]),
+        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer"]),
 
         // Shared by the test targets: real-data lookup, temporary folders, running programs.
         .target(name: "TestSupport", path: "Tests/TestSupport"),

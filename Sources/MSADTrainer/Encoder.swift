@@ -14,28 +14,43 @@ public struct Encoder<T: BLASScalar>: Parameters, Sendable {
 
     public var tokensPerRecord: Int { embedding.grid * embedding.grid }
 
-    /// Every block's input, then the last block's output: what ``backward(_:_:activations:)`` needs.
-    public func activations(_ pixels: Matrix<T>) -> [Matrix<T>] {
-        var xs = [embedding.forward(pixels)]
-        for block in blocks { xs.append(block.forward(xs.last!, tokens: tokensPerRecord)) }
-        return xs
+    /// The forward pass kept for the backward pass: every block's input (then the last block's
+    /// output) and every block's intermediates.
+    public struct Trace: Sendable {
+        public let activations: [Matrix<T>]
+        let caches: [TransformerBlock<T>.Cache]
+    }
+
+    /// The forward pass, keeping what ``backward(_:_:trace:)`` needs.
+    public func trace(_ pixels: Matrix<T>) -> Trace {
+        var xs = [embedding.forward(pixels)], caches: [TransformerBlock<T>.Cache] = []
+        for block in blocks {
+            let (y, cache) = block.forwardSaving(xs.last!, tokens: tokensPerRecord)
+            xs.append(y)
+            caches.append(cache)
+        }
+        return Trace(activations: xs, caches: caches)
     }
 
     /// Token pixels ((records · G²)×(C·p·p), from ``PatchEmbedding/tokens(_:records:)``) → tokens (records · G²)×D.
-    public func forward(_ pixels: Matrix<T>) -> Matrix<T> { tokens(activations: activations(pixels)) }
+    public func forward(_ pixels: Matrix<T>) -> Matrix<T> {
+        var x = embedding.forward(pixels)
+        for block in blocks { x = block.forward(x, tokens: tokensPerRecord) }
+        return norm.forward(x)
+    }
 
-    /// The output tokens from saved ``activations(_:)``.
-    public func tokens(activations: [Matrix<T>]) -> Matrix<T> { norm.forward(activations.last!) }
+    /// The output tokens of a ``trace(_:)``.
+    public func tokens(_ trace: Trace) -> Matrix<T> { norm.forward(trace.activations.last!) }
 
-    /// Parameter gradients for `dL/d(tokens)`; pass the forward pass's ``activations(_:)`` to
-    /// save recomputing them.
-    public func backward(_ pixels: Matrix<T>, _ dTokens: Matrix<T>, activations saved: [Matrix<T>]? = nil) -> Encoder<T> {
-        let xs = saved ?? activations(pixels)
+    /// Parameter gradients for `dL/d(tokens)`; pass the forward pass's ``trace(_:)`` to save recomputing it.
+    public func backward(_ pixels: Matrix<T>, _ dTokens: Matrix<T>, trace saved: Trace? = nil) -> Encoder<T> {
+        let t = saved ?? trace(pixels)
+        let xs = t.activations
         var gradient = self
         var (dx, gNorm) = norm.backward(xs.last!, dTokens)
         gradient.norm = gNorm
         for i in blocks.indices.reversed() {
-            let (d, g) = blocks[i].backward(xs[i], dx, tokens: tokensPerRecord)
+            let (d, g) = blocks[i].backward(xs[i], dx, tokens: tokensPerRecord, cache: t.caches[i])
             gradient.blocks[i] = g
             dx = d
         }
@@ -43,7 +58,11 @@ public struct Encoder<T: BLASScalar>: Parameters, Sendable {
         return gradient
     }
 
-    public var flattened: [T] { embedding.flattened + blocks.flatMap(\.flattened) + norm.flattened }
+    public func appendParameters(to out: inout [T]) {
+        embedding.appendParameters(to: &out)
+        for part in blocks { part.appendParameters(to: &out) }
+        norm.appendParameters(to: &out)
+    }
 
     public var decayFlags: [Bool] { embedding.decayFlags + blocks.flatMap(\.decayFlags) + norm.decayFlags }
 

@@ -11,22 +11,28 @@ public struct LayerNorm<T: BLASScalar>: Parameters, Sendable {
     }
 
     /// Per row: mean and 1/√(var + ε).
-    private func moments(_ x: Matrix<T>, row r: Int) -> (mean: T, inverseStd: T) {
-        let n = T(x.cols)
+    private func moments(_ row: UnsafeBufferPointer<T>) -> (mean: T, inverseStd: T) {
+        let n = T(row.count)
         var mean: T = 0
-        for c in 0..<x.cols { mean += x[r, c] }
+        for v in row { mean += v }
         mean /= n
         var variance: T = 0
-        for c in 0..<x.cols { variance += (x[r, c] - mean) * (x[r, c] - mean) }
+        for v in row { variance += (v - mean) * (v - mean) }
         variance /= n
         return (mean, 1 / (variance + epsilon).squareRoot())
     }
 
     public func forward(_ x: Matrix<T>) -> Matrix<T> {
         var y = x
-        for r in 0..<x.rows {
-            let (mean, inv) = moments(x, row: r)
-            for c in 0..<x.cols { y[r, c] = gamma[c] * (x[r, c] - mean) * inv + beta[c] }
+        let cols = x.cols
+        x.values.withUnsafeBufferPointer { xs in
+            y.values.withUnsafeMutableBufferPointer { ys in
+                for r in 0..<x.rows {
+                    let row = UnsafeBufferPointer(rebasing: xs[(r * cols)..<((r + 1) * cols)])
+                    let (mean, inv) = moments(row)
+                    for c in 0..<cols { ys[r * cols + c] = gamma[c] * (row[c] - mean) * inv + beta[c] }
+                }
+            }
         }
         return y
     }
@@ -34,29 +40,41 @@ public struct LayerNorm<T: BLASScalar>: Parameters, Sendable {
     /// `dL/dx = inv/n · (n·ĝ − Σĝ − x̂·Σ(ĝ·x̂))` with `ĝ = dy ⊙ γ`, plus `dL/dγ`, `dL/dβ`.
     public func backward(_ x: Matrix<T>, _ dy: Matrix<T>) -> (dx: Matrix<T>, gradient: LayerNorm<T>) {
         var dx = x
-        var grad = LayerNorm(features: gamma.count, epsilon: epsilon)
-        grad.gamma = [T](repeating: 0, count: gamma.count)
-        let n = T(x.cols)
-        for r in 0..<x.rows {
-            let (mean, inv) = moments(x, row: r)
-            var sumG: T = 0, sumGX: T = 0
-            for c in 0..<x.cols {
-                let xhat = (x[r, c] - mean) * inv
-                let g = dy[r, c] * gamma[c]
-                sumG += g
-                sumGX += g * xhat
-                grad.gamma[c] += dy[r, c] * xhat
-                grad.beta[c] += dy[r, c]
-            }
-            for c in 0..<x.cols {
-                let xhat = (x[r, c] - mean) * inv
-                dx[r, c] = inv / n * (n * dy[r, c] * gamma[c] - sumG - xhat * sumGX)
+        var dGamma = [T](repeating: 0, count: gamma.count), dBeta = dGamma
+        let cols = x.cols, n = T(cols)
+        x.values.withUnsafeBufferPointer { xs in
+            dy.values.withUnsafeBufferPointer { dys in
+                dx.values.withUnsafeMutableBufferPointer { dxs in
+                    for r in 0..<x.rows {
+                        let row = UnsafeBufferPointer(rebasing: xs[(r * cols)..<((r + 1) * cols)])
+                        let (mean, inv) = moments(row)
+                        var sumG: T = 0, sumGX: T = 0
+                        for c in 0..<cols {
+                            let xhat = (row[c] - mean) * inv, d = dys[r * cols + c]
+                            let g = d * gamma[c]
+                            sumG += g
+                            sumGX += g * xhat
+                            dGamma[c] += d * xhat
+                            dBeta[c] += d
+                        }
+                        for c in 0..<cols {
+                            let xhat = (row[c] - mean) * inv
+                            dxs[r * cols + c] = inv / n * (n * dys[r * cols + c] * gamma[c] - sumG - xhat * sumGX)
+                        }
+                    }
+                }
             }
         }
+        var grad = self
+        grad.gamma = dGamma
+        grad.beta = dBeta
         return (dx, grad)
     }
 
-    public var flattened: [T] { gamma + beta }
+    public func appendParameters(to out: inout [T]) {
+        out += gamma
+        out += beta
+    }
 
     public var decayFlags: [Bool] { [Bool](repeating: false, count: gamma.count + beta.count) }
 

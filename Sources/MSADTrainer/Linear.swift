@@ -18,18 +18,30 @@ public struct Linear<T: BLASScalar>: Parameters, Sendable {
 
     public func forward(_ x: Matrix<T>) -> Matrix<T> {
         var y = x.matmul(weight)
-        for r in 0..<y.rows { for c in 0..<y.cols { y[r, c] += bias[c] } }
+        let cols = y.cols
+        y.values.withUnsafeMutableBufferPointer { y in
+            bias.withUnsafeBufferPointer { b in
+                for r in 0..<(y.count / cols) { for c in 0..<cols { y[r * cols + c] += b[c] } }
+            }
+        }
         return y
     }
 
     /// Given `x` and `dL/dy`: `dL/dx = dy · Wᵀ`, `dL/dW = xᵀ · dy`, `dL/db = Σ_rows dy`.
     public func backward(_ x: Matrix<T>, _ dy: Matrix<T>) -> (dx: Matrix<T>, gradient: Linear<T>) {
         var db = [T](repeating: 0, count: bias.count)
-        for r in 0..<dy.rows { for c in 0..<dy.cols { db[c] += dy[r, c] } }
+        db.withUnsafeMutableBufferPointer { db in
+            dy.values.withUnsafeBufferPointer { d in
+                for r in 0..<dy.rows { for c in 0..<dy.cols { db[c] += d[r * dy.cols + c] } }
+            }
+        }
         return (dy.matmul(weight, transposeOther: true), Linear(weight: x.matmul(dy, transposeSelf: true), bias: db))
     }
 
-    public var flattened: [T] { weight.values + bias }
+    public func appendParameters(to out: inout [T]) {
+        out += weight.values
+        out += bias
+    }
 
     public var decayFlags: [Bool] { [Bool](repeating: true, count: weight.values.count) + [Bool](repeating: false, count: bias.count) }
 

@@ -30,8 +30,8 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
     /// - Parameter pixels: per sensor (in ``ModelConfig/sensors`` order), its token pixels.
     public func lossAndGradient(_ pixels: [Matrix<T>], records: Int) -> (loss: T, gradient: MSADModel<T>) {
         precondition(pixels.count == encoders.count, "one token-pixel matrix per sensor")
-        let activations = pixels.indices.map { encoders[$0].activations(pixels[$0]) }
-        let z = activations.indices.map { encoders[$0].tokens(activations: activations[$0]) }
+        let traces = pixels.indices.map { encoders[$0].trace(pixels[$0]) }
+        let z = traces.indices.map { encoders[$0].tokens(traces[$0]) }
         var dz = z.map { Matrix<T>(zeros: $0.rows, $0.cols) }
         var headGradients = heads.map { [T](repeating: 0, count: $0.parameterCount) }
         let pairs = z.indices.flatMap { a in ((a + 1)..<z.count).map { (a, $0) } }
@@ -59,13 +59,16 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
         }
         var gradient = self
         for s in encoders.indices {
-            gradient.encoders[s] = encoders[s].backward(pixels[s], dz[s], activations: activations[s])
+            gradient.encoders[s] = encoders[s].backward(pixels[s], dz[s], trace: traces[s])
             gradient.heads[s].load(headGradients[s][...])
         }
         return (loss, gradient)
     }
 
-    public var flattened: [T] { encoders.flatMap(\.flattened) + heads.flatMap(\.flattened) }
+    public func appendParameters(to out: inout [T]) {
+        for part in encoders { part.appendParameters(to: &out) }
+        for part in heads { part.appendParameters(to: &out) }
+    }
 
     public var decayFlags: [Bool] { encoders.flatMap(\.decayFlags) + heads.flatMap(\.decayFlags) }
 

@@ -46,7 +46,11 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
 
     public static func + (a: Matrix, b: Matrix) -> Matrix {
         precondition(a.rows == b.rows && a.cols == b.cols)
-        return Matrix(rows: a.rows, cols: a.cols, values: zip(a.values, b.values).map { $0 + $1 })
+        var sum = a.values
+        sum.withUnsafeMutableBufferPointer { s in
+            b.values.withUnsafeBufferPointer { b in for i in s.indices { s[i] += b[i] } }
+        }
+        return Matrix(rows: a.rows, cols: a.cols, values: sum)
     }
 
     /// Every element times `s`.
@@ -80,5 +84,31 @@ extension Matrix {
     /// Writes `other` into the block starting at (`row`, `col`).
     public mutating func setBlock(row: Int, col: Int, _ other: Matrix) {
         for i in 0..<other.rows { for j in 0..<other.cols { self[row + i, col + j] = other[i, j] } }
+    }
+}
+
+extension Matrix {
+    /// `C[block] = alpha · op(A[block]) · op(B[block])` on blocks that start at the given (row, column)
+    /// of each matrix and are read and written in place through the matrices' own row strides
+    /// (`lda`/`ldb`/`ldc` of `cblas_?gemm`): attention's per-record, per-head products without copies.
+    /// `op(A)` is m×k, `op(B)` k×n.
+    static func multiplyBlocks(_ a: Matrix, at aOrigin: (Int, Int), transposeA: Bool = false,
+                               _ b: Matrix, at bOrigin: (Int, Int), transposeB: Bool = false,
+                               into c: inout Matrix, at cOrigin: (Int, Int), m: Int, n: Int, k: Int, alpha: T = 1) {
+        precondition(aOrigin.0 + (transposeA ? k : m) <= a.rows && aOrigin.1 + (transposeA ? m : k) <= a.cols, "block outside A")
+        precondition(bOrigin.0 + (transposeB ? n : k) <= b.rows && bOrigin.1 + (transposeB ? k : n) <= b.cols, "block outside B")
+        precondition(cOrigin.0 + m <= c.rows && cOrigin.1 + n <= c.cols, "block outside C")
+        GEMMAccounting.note(GEMMShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
+        let ldc = c.cols
+        a.values.withUnsafeBufferPointer { pa in
+            b.values.withUnsafeBufferPointer { pb in
+                c.values.withUnsafeMutableBufferPointer { pc in
+                    T.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha,
+                           a: pa.baseAddress! + aOrigin.0 * a.cols + aOrigin.1, lda: a.cols,
+                           b: pb.baseAddress! + bOrigin.0 * b.cols + bOrigin.1, ldb: b.cols,
+                           beta: 0, c: pc.baseAddress! + cOrigin.0 * ldc + cOrigin.1, ldc: ldc)
+                }
+            }
+        }
     }
 }

@@ -2,8 +2,8 @@
 /// checkpoints and finite-difference checks). A gradient is a value of the same type.
 public protocol Parameters<Scalar> {
     associatedtype Scalar: BLASScalar
-    /// Every parameter, in a fixed order.
-    var flattened: [Scalar] { get }
+    /// Appends every parameter, in a fixed order (one pass, no intermediate arrays).
+    func appendParameters(to out: inout [Scalar])
     /// Sets every parameter from `values` (same order and count as ``flattened``).
     mutating func load(_ values: ArraySlice<Scalar>)
     /// Per parameter, whether AdamW applies weight decay (weights yes; biases, norms and position
@@ -12,5 +12,12 @@ public protocol Parameters<Scalar> {
 }
 
 extension Parameters {
+    /// Every parameter, in the order of ``appendParameters(to:)``.
+    public var flattened: [Scalar] {
+        var out: [Scalar] = []
+        appendParameters(to: &out)
+        return out
+    }
+
     public var parameterCount: Int { flattened.count }
 }

@@ -41,8 +41,12 @@ public struct PatchEmbedding<T: BLASScalar>: Parameters, Sendable {
     /// Token pixels → embedded tokens with positions added.
     public func forward(_ pixels: Matrix<T>) -> Matrix<T> {
         var y = projection.forward(pixels)
-        let t = grid * grid
-        for r in 0..<y.rows { for c in 0..<y.cols { y[r, c] += positions[r % t, c] } }
+        let n = positions.values.count
+        y.values.withUnsafeMutableBufferPointer { y in
+            positions.values.withUnsafeBufferPointer { p in
+                for i in y.indices { y[i] += p[i % n] }      // row r gets position r mod G²
+            }
+        }
         return y
     }
 
@@ -51,13 +55,20 @@ public struct PatchEmbedding<T: BLASScalar>: Parameters, Sendable {
         var gradient = self
         gradient.projection = projection.backward(pixels, dy).gradient
         var dp = Matrix<T>(zeros: positions.rows, positions.cols)
-        let t = grid * grid
-        for r in 0..<dy.rows { for c in 0..<dy.cols { dp[r % t, c] += dy[r, c] } }
+        let n = dp.values.count
+        dp.values.withUnsafeMutableBufferPointer { dp in
+            dy.values.withUnsafeBufferPointer { dy in
+                for i in dy.indices { dp[i % n] += dy[i] }
+            }
+        }
         gradient.positions = dp
         return gradient
     }
 
-    public var flattened: [T] { projection.flattened + positions.values }
+    public func appendParameters(to out: inout [T]) {
+        projection.appendParameters(to: &out)
+        out += positions.values
+    }
 
     public var decayFlags: [Bool] { projection.decayFlags + [Bool](repeating: false, count: positions.values.count) }
 

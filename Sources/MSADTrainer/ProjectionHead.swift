@@ -33,7 +33,11 @@ public struct ProjectionHead<T: BLASScalar>: Parameters, Sendable {
         return (dz, ProjectionHead(first: gFirst, second: gSecond, norm: gNorm))
     }
 
-    public var flattened: [T] { first.flattened + second.flattened + norm.flattened }
+    public func appendParameters(to out: inout [T]) {
+        first.appendParameters(to: &out)
+        second.appendParameters(to: &out)
+        norm.appendParameters(to: &out)
+    }
 
     public var decayFlags: [Bool] { first.decayFlags + second.decayFlags + norm.decayFlags }
 

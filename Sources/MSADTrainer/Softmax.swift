@@ -2,12 +2,16 @@
 enum Softmax {
     static func rows<T: BLASScalar>(_ m: Matrix<T>) -> Matrix<T> {
         var out = m
-        for r in 0..<m.rows {
-            var top = m[r, 0]
-            for c in 1..<m.cols { top = max(top, m[r, c]) }
-            var sum: T = 0
-            for c in 0..<m.cols { out[r, c] = T.exp(m[r, c] - top); sum += out[r, c] }
-            for c in 0..<m.cols { out[r, c] /= sum }
+        let cols = m.cols
+        out.values.withUnsafeMutableBufferPointer { values in
+            for r in 0..<m.rows {
+                let row = UnsafeMutableBufferPointer(rebasing: values[(r * cols)..<((r + 1) * cols)])
+                let top = row.max()!
+                var sum: T = 0
+                for c in row.indices { row[c] = T.exp(row[c] - top); sum += row[c] }
+                let inverse = 1 / sum
+                for c in row.indices { row[c] *= inverse }
+            }
         }
         return out
     }

@@ -141,15 +141,11 @@ public final class Trainer {
             let pixels = model.config.sensors.indices.map { i in
                 model.encoders[i].embedding.tokens(UnsafeBufferPointer(batch[options.sensors[i]]!.data), records: batch.count)
             }
-            let (loss, gradient) = model.lossAndGradient(pixels, records: batch.count)
+            let rate = schedule.rate(at: step)
+            let (loss, norm, gradient) = OptimizerStep.take(model: &model, optimizer: &optimizer, pixels: pixels, records: batch.count,
+                                                            learningRate: rate, clipNorm: Float(options.clipNorm), decay: decay)
             guard loss.isFinite else { throw TrainingError("step \(step + 1): the loss is \(loss); lower --lr") }
             if step == 0 { try saveReference(batch: batch, loss: loss, gradient: gradient) }
-            var gradients = gradient.flattened
-            let norm = clipGlobalNorm(&gradients, maxNorm: Float(options.clipNorm))
-            let rate = schedule.rate(at: step)
-            var parameters = model.flattened
-            optimizer.update(&parameters, gradients: gradients, decay: decay, learningRate: rate)
-            model.load(parameters[...])
             step += 1
             let now = DispatchTime.now().uptimeNanoseconds
             let seconds = Double(now - started) / 1e9, compute = Double(now - computeStart) / 1e9

@@ -15,21 +15,31 @@ public struct TransformerBlock<T: BLASScalar>: Parameters, Sendable {
         projection = Linear(inputs: 4 * width, outputs: width, generator: &generator)
     }
 
-    public func forward(_ x: Matrix<T>, tokens: Int) -> Matrix<T> {
-        let x1 = x + attention.forward(norm1.forward(x), tokens: tokens)
-        return x1 + projection.forward(GELU.forward(hidden.forward(norm2.forward(x1))))
+    /// The forward pass's intermediates, kept for the backward pass.
+    public struct Cache: Sendable {
+        let n1: Matrix<T>, attention: MultiHeadAttention<T>.Cache, x1: Matrix<T>, n2: Matrix<T>, h: Matrix<T>, gate: [T], g: Matrix<T>
     }
 
-    public func backward(_ x: Matrix<T>, _ dy: Matrix<T>, tokens: Int) -> (dx: Matrix<T>, gradient: TransformerBlock<T>) {
+    public func forward(_ x: Matrix<T>, tokens: Int) -> Matrix<T> { forwardSaving(x, tokens: tokens).y }
+
+    /// The output and what ``backward(_:_:tokens:cache:)`` needs.
+    public func forwardSaving(_ x: Matrix<T>, tokens: Int) -> (y: Matrix<T>, cache: Cache) {
         let n1 = norm1.forward(x)
-        let x1 = x + attention.forward(n1, tokens: tokens)
-        let n2 = norm2.forward(x1), h = hidden.forward(n2), g = GELU.forward(h)
+        let (a, attentionCache) = attention.forwardSaving(n1, tokens: tokens)
+        let x1 = x + a
+        let n2 = norm2.forward(x1), h = hidden.forward(n2)
+        let (g, gate) = GELU.forwardSavingGate(h)
+        return (x1 + projection.forward(g), Cache(n1: n1, attention: attentionCache, x1: x1, n2: n2, h: h, gate: gate, g: g))
+    }
+
+    public func backward(_ x: Matrix<T>, _ dy: Matrix<T>, tokens: Int, cache saved: Cache? = nil) -> (dx: Matrix<T>, gradient: TransformerBlock<T>) {
+        let c = saved ?? forwardSaving(x, tokens: tokens).cache
         // y = x₁ + MLP: the residual passes dy to x₁ unchanged.
-        let (dg, gProjection) = projection.backward(g, dy)
-        let (dn2, gHidden) = hidden.backward(n2, GELU.backward(h, dg))
-        let (dx1FromMLP, gNorm2) = norm2.backward(x1, dn2)
+        let (dg, gProjection) = projection.backward(c.g, dy)
+        let (dn2, gHidden) = hidden.backward(c.n2, GELU.backward(c.h, dg, gate: c.gate))
+        let (dx1FromMLP, gNorm2) = norm2.backward(c.x1, dn2)
         let dx1 = dy + dx1FromMLP
-        let (dn1, gAttention) = attention.backward(n1, dx1, tokens: tokens)
+        let (dn1, gAttention) = attention.backward(c.n1, dx1, tokens: tokens, cache: c.attention)
         let (dxFromAttention, gNorm1) = norm1.backward(x, dn1)
         var gradient = self
         gradient.norm1 = gNorm1; gradient.attention = gAttention; gradient.norm2 = gNorm2
@@ -37,7 +47,13 @@ public struct TransformerBlock<T: BLASScalar>: Parameters, Sendable {
         return (dx1 + dxFromAttention, gradient)
     }
 
-    public var flattened: [T] { norm1.flattened + attention.flattened + norm2.flattened + hidden.flattened + projection.flattened }
+    public func appendParameters(to out: inout [T]) {
+        norm1.appendParameters(to: &out)
+        attention.appendParameters(to: &out)
+        norm2.appendParameters(to: &out)
+        hidden.appendParameters(to: &out)
+        projection.appendParameters(to: &out)
+    }
 
     public var decayFlags: [Bool] {
         norm1.decayFlags + attention.decayFlags + norm2.decayFlags + hidden.decayFlags + projection.decayFlags

@@ -25,7 +25,14 @@ case "load", "zstd-floor":
         FileHandle.standardError.write(Data("geopairs-bench \(arguments.first!): \(error)\n".utf8))
         exit(1)
     }
+case "train-step":
+    do {
+        try TrainStepBenchmark.run(Array(arguments.dropFirst()))
+    } catch {
+        FileHandle.standardError.write(Data("geopairs-bench train-step: \(error)\n".utf8))
+        exit(1)
+    }
 default:
-    print("usage: geopairs-bench codec S2_FILE [BIGEARTHNET_SAMPLE_DIR] | encode-patches LIST OUT | load DIR --sensors A,B --workers N --shuffle global|buffered | zstd-floor DIR --sensors A,B --threads N")
+    print("usage: geopairs-bench codec S2_FILE [BIGEARTHNET_SAMPLE_DIR] | encode-patches LIST OUT | load DIR --sensors A,B --workers N --shuffle global|buffered | zstd-floor DIR --sensors A,B --threads N | train-step RUN [--steps N] [--threads T]")
     exit(arguments.first == "--help" ? 0 : 2)
 }

@@ -1,0 +1,31 @@
+/// One training step in Float32: loss and gradients, global-norm clipping, AdamW update.
+///
+/// Non-generic on purpose: the layers are generic over ``BLASScalar`` (Float64 for the gradient
+/// checks), and callers in other modules would otherwise run them unspecialised — element access
+/// through generic metadata made a step about 50× slower in a benchmark that called
+/// `MSADModel<Float>` directly.
+public enum OptimizerStep {
+    /// Updates `model` and `optimizer` in place.
+    /// - Returns: the loss, the gradient norm before clipping and the (unclipped) gradient.
+    @discardableResult
+    public static func take(model: inout MSADModel<Float>, optimizer: inout AdamW<Float>, pixels: [Matrix<Float>], records: Int,
+                            learningRate: Float, clipNorm: Float, decay: [Bool]) -> (loss: Float, gradientNorm: Float, gradient: MSADModel<Float>) {
+        let (loss, gradient) = model.lossAndGradient(pixels, records: records)
+        var gradients = gradient.flattened
+        let norm = clipGlobalNorm(&gradients, maxNorm: clipNorm)
+        var parameters = model.flattened
+        optimizer.update(&parameters, gradients: gradients, decay: decay, learningRate: learningRate)
+        model.load(parameters[...])
+        return (loss, norm, gradient)
+    }
+
+    /// Sensor `sensor`'s token pixels from its `[B, C, H, W]` batch tensor.
+    public static func tokenPixels(model: MSADModel<Float>, sensor: Int, _ batch: UnsafeBufferPointer<Float>, records: Int) -> Matrix<Float> {
+        model.encoders[sensor].embedding.tokens(batch, records: records)
+    }
+
+    /// The projected tokens (forward pass only).
+    public static func forward(model: MSADModel<Float>, pixels: [Matrix<Float>]) -> [Matrix<Float>] {
+        model.projectedTokens(pixels)
+    }
+}

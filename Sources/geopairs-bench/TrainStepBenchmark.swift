@@ -1,0 +1,56 @@
+import Foundation
+import MSADTrainer
+
+/// `train-step RUN [--steps N] [--threads T]`: times train-msad's optimizer step on the first batch
+/// of a run (the model of checkpoint-000000, the pixels of reference-batch.safetensors), and the
+/// same step's matrix products alone through `cblas_sgemm` (recorded shapes, replayed).
+enum TrainStepBenchmark {
+    static func run(_ arguments: [String]) throws {
+        guard let run = arguments.first else { throw BenchmarkError("usage: train-step RUN [--steps N] [--threads T]") }
+        func option(_ name: String, _ fallback: Int) -> Int {
+            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? fallback
+        }
+        let steps = option("--steps", 10), threads = option("--threads", 2)
+        BLASThreads.set(threads)
+        var model = try MSADModel<Float>(checkpoint: run + "/checkpoint-000000.safetensors")
+        let (tensors, _) = try SafeTensors.read(run + "/reference-batch.safetensors")
+        var records = 0
+        let pixels = try model.config.sensors.indices.map { i -> Matrix<Float> in
+            guard let batch = tensors["batch.\(model.config.sensors[i].name)"] else { throw BenchmarkError("\(run): no batch for sensor \(i)") }
+            records = batch.shape[0]
+            return batch.values.withUnsafeBufferPointer { OptimizerStep.tokenPixels(model: model, sensor: i, $0, records: records) }
+        }
+        var optimizer = AdamW<Float>(parameterCount: model.parameterCount)
+        let decay = model.decayFlags
+        func step() {
+            OptimizerStep.take(model: &model, optimizer: &optimizer, pixels: pixels, records: records, learningRate: 1e-4,
+                               clipNorm: 1, decay: decay)
+        }
+        let (_, shapes) = GEMMAccounting.recording { step() }
+        let (_, forwardShapes) = GEMMAccounting.recording { _ = OptimizerStep.forward(model: model, pixels: pixels) }
+        var times: [Double] = []
+        for _ in 0..<steps {
+            let start = DispatchTime.now().uptimeNanoseconds
+            step()
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        let median = times.sorted()[times.count / 2]
+        let flops = Double(shapes.reduce(0) { $0 + $1.flops }), forward = Double(forwardShapes.reduce(0) { $0 + $1.flops })
+        let sgemm = GEMMAccounting.timeSGEMM(shapes, repetitions: max(3, steps / 2))
+        let c = model.config
+        print("model: \(c.sensors.map { "\($0.name) \($0.channels)×\(c.grid * $0.pixelsPerToken)²" }.joined(separator: ", ")), G=\(c.grid), "
+              + "D=\(c.width), depth \(c.depth), \(c.heads) heads, E=\(c.projection), \(c.loss.rawValue), batch \(records), "
+              + "\(model.parameterCount) parameters; \(threads) OpenBLAS threads")
+        print(String(format: "matrix products per step: %d calls, %.2f GFLOP (%.2f× the forward pass's %.2f GFLOP)",
+                     shapes.count, flops / 1e9, flops / forward, forward / 1e9))
+        print(String(format: "train-msad step:        %7.1f ms  %6.1f GFLOP/s   (median of %d)", median * 1000, flops / median / 1e9, steps))
+        print(String(format: "cblas_sgemm alone:      %7.1f ms  %6.1f GFLOP/s   (same %d products, best of %d)",
+                     sgemm * 1000, flops / sgemm / 1e9, shapes.count, max(3, steps / 2)))
+        print(String(format: "ratio: %.0f %% of sgemm's GFLOP/s at the step's shapes", 100 * sgemm / median))
+    }
+}
+
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ message: String) { description = message }
+}
