@@ -36,9 +36,9 @@ public enum GEMMAccounting {
         return (result, recorded.withLock { $0 ?? [] })
     }
 
-    /// Times `cblas_sgemm` alone on `shapes` (operands filled with small values, the same sizes,
-    /// transposes and leading dimensions as the trainer's) and returns the seconds per pass, the
-    /// best of `repetitions` passes.
+    /// Times `cblas_sgemm` alone on `shapes` (the same sizes and transposes as the trainer's, on
+    /// tightly packed operands filled with small values) and returns the seconds per pass, the best
+    /// of `repetitions` passes.
     public static func timeSGEMM(_ shapes: [GEMMShape], repetitions: Int = 5) -> Double {
         let largest = shapes.reduce(0) { max($0, $1.m * $1.k, $1.k * $1.n, $1.m * $1.n) }
         let a = [Float](repeating: 0.01, count: largest), b = a

@@ -80,11 +80,6 @@ extension Matrix {
         for i in 0..<r.count { for j in 0..<c.count { out[i, j] = self[r.lowerBound + i, c.lowerBound + j] } }
         return out
     }
-
-    /// Writes `other` into the block starting at (`row`, `col`).
-    public mutating func setBlock(row: Int, col: Int, _ other: Matrix) {
-        for i in 0..<other.rows { for j in 0..<other.cols { self[row + i, col + j] = other[i, j] } }
-    }
 }
 
 extension Matrix {
