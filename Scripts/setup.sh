@@ -22,6 +22,12 @@ fi
 python3 - <<'PY' 2>/dev/null || { echo "setup: installing Python packages"; python3 -m pip install -q numpy zstandard safetensors; }
 import numpy, zstandard, safetensors
 PY
+# PyTorch (a ~3 GB download with its CUDA libraries) only on request: GEOPAIRS_WITH_TORCH=1 turns on
+# the PyTorch cross-check of train-msad in the tests and the PyTorch column of Scripts/bench-train.sh.
+if [ "${GEOPAIRS_WITH_TORCH:-0}" = 1 ] && ! python3 -c "import torch" 2>/dev/null; then
+  echo "setup: installing PyTorch (GEOPAIRS_WITH_TORCH=1)"
+  python3 -m pip install -q torch || echo "setup: PyTorch could not be installed; the PyTorch cross-check will be skipped"
+fi
 
 # Real demo sample: BigEarthNet S1/S2 example patches shipped inside the bigearthnet-common wheel.
 sample=".cache/bigearthnet"

@@ -16,4 +16,9 @@ if grep -q "warning:" "$log"; then
 fi
 
 echo "== swift test${GEOPAIRS_REAL_DATA:+ (real data: $GEOPAIRS_REAL_DATA)}"
+if python3 -c "import torch" 2>/dev/null; then
+  echo "PyTorch is importable: the tests cross-check train-msad against Scripts/msad_reference.py"
+else
+  echo "PyTorch is not importable: the PyTorch cross-check (Scripts/msad_reference.py) is skipped; pip install torch to run it"
+fi
 swift test 2>&1
