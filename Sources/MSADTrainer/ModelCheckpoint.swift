@@ -21,7 +21,9 @@ extension MSADModel: NamedParameters where T == Float {
 
     /// Writes the parameters (atomically) with the configuration and `metadata` in the header.
     public func save(to path: String, metadata: [String: String] = [:]) throws {
-        let config = String(decoding: try JSONEncoder().encode(self.config), as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys       // the same bytes from every process
+        let config = String(decoding: try encoder.encode(self.config), as: UTF8.self)
         try SafeTensors.write(tensors(), metadata: metadata.merging([Self.configKey: config]) { $1 }, to: path)
     }
 

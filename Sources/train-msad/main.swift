@@ -78,10 +78,17 @@ let train = Subcommand(
                    + c.sensors.map { "\($0.name) (\($0.channels) bands, \($0.pixelsPerToken) px/token)" }.joined(separator: ", ")
                    + ", G=\(c.grid), D=\(c.width), depth \(c.depth), \(c.heads) heads, \(trainer.model.parameterCount) parameters"
                    + (trainer.step > 0 ? "; resuming at step \(trainer.step)" : ""))
+    if trainer.step >= options.steps {
+        print("\(out): already trained for \(trainer.step) steps; nothing to do")
+        return .success
+    }
     let reporter = ProgressReporter(label: "train-msad: step", total: options.steps)
     var first: [Double] = [], last: [Double] = []
     let startStep = trainer.step
+    // Testing hook: simulate a crash (no clean-up at all) after step N.
+    let crashAfter = ProcessInfo.processInfo.environment["GEOPAIRS_CRASH_AFTER_STEPS"].flatMap(Int.init)
     try trainer.run { r in
+        if let crashAfter, r.step >= crashAfter { _exit(86) }
         if r.step - startStep <= 10 { first.append(r.loss) }
         last = Array((last + [r.loss]).suffix(10))
         reporter.update(done: r.step, detail: String(format: "loss %.4f, lr %.2e, %.1f samples/s, %.1f GFLOP/s",
@@ -96,7 +103,7 @@ let train = Subcommand(
 
 let evaluate = Subcommand(
     name: "evaluate", summary: "cross-sensor token retrieval top-1/top-5: the checkpoint, its random init, chance",
-    usage: "evaluate DIR --checkpoint FILE --sensors A,B [--split val] [--batch B] [--json]",
+    usage: "evaluate DIR --checkpoint FILE --sensors A,B [--split val] [--batch B] [--blas-threads T] [--json]",
     help: """
     For every token of sensor B in the split: is the nearest sensor-A token (cosine of the projected
     tokens, over all records × G² tokens of the split) the one at the same record and position?
@@ -106,6 +113,7 @@ let evaluate = Subcommand(
       --sensors A,B      gallery sensor A, query sensor B
       --split S          default val
       --batch B          records per forward pass (default 32)
+      --blas-threads T   OpenBLAS threads (default 2)
       --json             print JSON
     """
 ) { args in

@@ -141,3 +141,25 @@ struct PyTorchCrossCheck {
         #expect(check.output.contains("agree"))
     }
 }
+
+@Suite("train-msad crash and --resume")
+struct CommandLineResumeTests {
+    @Test("A train-msad process killed after step 5 and resumed writes the same final checkpoint as an uninterrupted run")
+    func killedAndResumed() throws {
+        let dataset = try TrainerFixtures.correlatedDataset()
+        let tmp = TestEnvironment.temporaryDirectory()
+        let arguments = ["train", dataset, "--sensors", "fine,coarse", "--steps", "8", "--batch", "6", "--checkpoint-every", "4",
+                         "--grid", "2", "--width", "8", "--depth", "1", "--heads", "2", "--projection", "4", "--workers", "2", "--blas-threads", "1"]
+        let whole = try TestEnvironment.runProduct("train-msad", arguments + ["--out", tmp + "/whole"])
+        #expect(whole.status == 0, "\(whole.errors)")
+        let crashed = try TestEnvironment.runProduct("train-msad", arguments + ["--out", tmp + "/run"], environment: ["GEOPAIRS_CRASH_AFTER_STEPS": "5"])
+        #expect(crashed.status == 86)
+        let resumed = try TestEnvironment.runProduct("train-msad", arguments + ["--out", tmp + "/run", "--resume"])
+        #expect(resumed.status == 0 && resumed.errors.contains("resuming at step 4"), "\(resumed.errors)")
+        for file in ["checkpoint-000008.safetensors", "optimizer-000008.safetensors"] {
+            let a = FileManager.default.contents(atPath: tmp + "/whole/" + file), b = FileManager.default.contents(atPath: tmp + "/run/" + file)
+            #expect(a != nil && a == b, "\(file) differs")
+        }
+        #expect(try TrainerTests.losses(tmp + "/run") == TrainerTests.losses(tmp + "/whole"))
+    }
+}
