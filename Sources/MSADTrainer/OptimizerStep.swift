@@ -5,7 +5,8 @@
 /// through generic metadata made a step about 50× slower in a benchmark that called
 /// `MSADModel<Float>` directly.
 public enum OptimizerStep {
-    /// Updates `model` and `optimizer` in place.
+    /// Updates `model` and `optimizer` in place, unless the loss or the gradient is not finite
+    /// (then both are left as they were and the returned loss or norm says why).
     /// - Returns: the loss, the gradient norm before clipping and the (unclipped) gradient.
     @discardableResult
     public static func take(model: inout MSADModel<Float>, optimizer: inout AdamW<Float>, pixels: [Matrix<Float>], records: Int,
@@ -13,6 +14,7 @@ public enum OptimizerStep {
         let (loss, gradient) = model.lossAndGradient(pixels, records: records)
         var gradients = gradient.flattened
         let norm = clipGlobalNorm(&gradients, maxNorm: clipNorm)
+        guard loss.isFinite, norm.isFinite else { return (loss, norm, gradient) }
         var parameters = model.flattened
         optimizer.update(&parameters, gradients: gradients, decay: decay, learningRate: learningRate)
         model.load(parameters[...])

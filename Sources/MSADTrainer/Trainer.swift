@@ -144,7 +144,9 @@ public final class Trainer {
             let rate = schedule.rate(at: step)
             let (loss, norm, gradient) = OptimizerStep.take(model: &model, optimizer: &optimizer, pixels: pixels, records: batch.count,
                                                             learningRate: rate, clipNorm: Float(options.clipNorm), decay: decay)
-            guard loss.isFinite else { throw TrainingError("step \(step + 1): the loss is \(loss); lower --lr") }
+            guard loss.isFinite, norm.isFinite else {
+                throw TrainingError("step \(step + 1): the loss is \(loss) and the gradient norm \(norm); the model was not updated (lower --lr, or check the data)")
+            }
             if step == 0 { try saveReference(batch: batch, loss: loss, gradient: gradient) }
             step += 1
             let now = DispatchTime.now().uptimeNanoseconds
