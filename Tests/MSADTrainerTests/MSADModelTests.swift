@@ -85,4 +85,23 @@ struct MSADModelTests {
             "\(error)".contains("short.safetensors") && "\(error)".contains("heads.s2.norm.bias")
         }
     }
+
+    @Test("A batch with a NaN leaves the model and the optimizer untouched")
+    func nonFiniteStep() {
+        let config = ModelConfig(sensors: [.init(name: "a", channels: 1, pixelsPerToken: 2), .init(name: "b", channels: 1, pixelsPerToken: 1)],
+                                 grid: 2, width: 4, depth: 1, heads: 2, projection: 3)
+        var model = MSADModel<Float>(config: config)
+        let before = model.flattened
+        var optimizer = AdamW<Float>(parameterCount: model.parameterCount)
+        var a = [Float](repeating: 0.5, count: 2 * 16), b = [Float](repeating: 0.25, count: 2 * 4)
+        a[3] = .nan
+        b[1] = 1
+        let pixels = [a.withUnsafeBufferPointer { OptimizerStep.tokenPixels(model: model, sensor: 0, $0, records: 2) },
+                      b.withUnsafeBufferPointer { OptimizerStep.tokenPixels(model: model, sensor: 1, $0, records: 2) }]
+        let (loss, _, _) = OptimizerStep.take(model: &model, optimizer: &optimizer, pixels: pixels, records: 2, learningRate: 1e-3,
+                                              clipNorm: 1, decay: model.decayFlags)
+        #expect(loss.isNaN)
+        #expect(model.flattened == before)
+        #expect(optimizer.step == 0)
+    }
 }
