@@ -31,8 +31,8 @@ $bin/inspect-shards export "$out/bigearthnet-s1s2" "$($bin/inspect-shards ls "$o
 
 echo "== build-dataset: the same sample cut into 120 m tiles, for training"
 $bin/build-dataset build manifests/bigearthnet-s1s2-tiles.json --out "$out/tiles" 2>/dev/null
-echo "== train-msad train (MSAD, default model: D=192, depth 4, 3 heads; 300 steps of 32)"
-$bin/train-msad train "$out/tiles" --sensors s1,s2 --out "$out/run" --steps 300 --batch 32
+echo "== train-msad train (MSAD, default model: D=192, depth 4, 3 heads; 300 steps of 32, flips and rotations)"
+$bin/train-msad train "$out/tiles" --sensors s1,s2 --out "$out/run" --steps 300 --batch 32 --augment
 echo "== train-msad evaluate (validation tiles: never trained on)"
 $bin/train-msad evaluate "$out/tiles" --checkpoint "$out/run/checkpoint-000300.safetensors" --sensors s1,s2
 

@@ -77,7 +77,9 @@ public final class Trainer {
             saved = nil
         }
         let loaderConfig = LoaderConfig(directory: options.dataset, split: options.split, sensors: options.sensors,
-                                        batchSize: options.batchSize, seed: options.seed, workers: options.workers)
+                                        batchSize: options.batchSize, seed: options.seed, workers: options.workers,
+                                        augmentation: options.augment ? Augmentation(horizontalFlip: true, verticalFlip: true, rotate90: true)
+                                                                      : Augmentation())
         do {
             loader = try PairLoader(loaderConfig, state: saved?.loader)
         } catch {

@@ -14,6 +14,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var minLearningRate: Double
     public var warmupSteps: Int
     public var weightDecay: Double
+    /// Random flips and 90° rotations, the same for every sensor of a record (PairLoader's
+    /// `Augmentation`), so token i of every sensor still covers the same ground.
+    public var augment: Bool
     /// Global gradient-norm clip.
     public var clipNorm: Double
     /// A checkpoint every this many steps (and always at the end).
@@ -36,7 +39,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     public init(dataset: String, split: String = "train", sensors: [String], loss: LossKind = .msad, steps: Int = 200,
                 batchSize: Int = 32, learningRate: Double = 5e-4, minLearningRate: Double = 1e-5, warmupSteps: Int? = nil,
-                weightDecay: Double = 0.05, clipNorm: Double = 1, checkpointEvery: Int = 100, seed: UInt64 = 0, workers: Int = 1,
+                weightDecay: Double = 0.05, augment: Bool = false, clipNorm: Double = 1, checkpointEvery: Int = 100, seed: UInt64 = 0, workers: Int = 1,
                 blasThreads: Int = 2, grid: Int? = nil, width: Int = 192, depth: Int = 4, heads: Int = 3, projection: Int = 128,
                 temperature: Double? = nil, smoothing: Double = 0.3) {
         self.dataset = dataset
@@ -49,6 +52,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.minLearningRate = minLearningRate
         self.warmupSteps = warmupSteps ?? max(1, steps / 20)
         self.weightDecay = weightDecay
+        self.augment = augment
         self.clipNorm = clipNorm
         self.checkpointEvery = checkpointEvery
         self.seed = seed

@@ -17,7 +17,7 @@ let trainOptions: Set<String> = ["sensors", "out", "loss", "steps", "epochs", "b
 
 let train = Subcommand(
     name: "train", summary: "train per-sensor encoders with the MSAD loss; progress, JSONL log, checkpoints, exact --resume",
-    usage: "train DIR --sensors A,B --out RUN [--loss msad|msad-dense] [--steps N | --epochs E] [--batch B] [--lr X] [--resume] [options]",
+    usage: "train DIR --sensors A,B --out RUN [--loss msad|msad-dense] [--steps N | --epochs E] [--batch B] [--lr X] [--augment] [--resume] [options]",
     help: """
     Trains one ViT-style encoder and projection head per sensor on the records of a split that hold
     every named sensor. RUN receives log.jsonl (one line per step), checkpoint-NNNNNN.safetensors with
@@ -33,6 +33,7 @@ let train = Subcommand(
       --warmup N             linear warm-up steps (default steps/20)
       --weight-decay X       AdamW decoupled decay of weights (default 0.05; none on norms, biases, positions)
       --clip X               global gradient-norm clip (default 1)
+      --augment              random flips and 90° rotations, the same for both sensors of a record
       --checkpoint-every K   default 100
       --seed S               initialisation and shuffling seed (default 0)
       --workers W            loader threads (default 1); --blas-threads T OpenBLAS threads (default 2)
@@ -43,7 +44,7 @@ let train = Subcommand(
       --resume               continue the run in RUN exactly (same options required)
     """
 ) { args in
-    let a = try Arguments(args, options: trainOptions, flags: ["resume"])
+    let a = try Arguments(args, options: trainOptions, flags: ["resume", "augment"])
     let dataset = try a.positionals(["DIR"])[0]
     guard let out = a.value("out") else { throw UsageError("--out RUN is required") }
     let sensors = try sensorList(a)
@@ -63,7 +64,7 @@ let train = Subcommand(
     let options = TrainingOptions(
         dataset: dataset, split: split, sensors: sensors, loss: loss, steps: steps, batchSize: batch,
         learningRate: try a.number("lr") ?? 5e-4, minLearningRate: try a.number("min-lr") ?? 1e-5,
-        warmupSteps: try a.integer("warmup", in: 0...Int.max), weightDecay: try a.number("weight-decay") ?? 0.05,
+        warmupSteps: try a.integer("warmup", in: 0...Int.max), weightDecay: try a.number("weight-decay") ?? 0.05, augment: a.has("augment"),
         clipNorm: try a.number("clip") ?? 1, checkpointEvery: try a.integer("checkpoint-every", in: 1...Int.max) ?? 100, seed: seed,
         workers: try a.integer("workers", in: 1...256) ?? 1, blasThreads: try a.integer("blas-threads", in: 1...256) ?? 2,
         grid: try a.integer("grid", in: 1...1024), width: try a.integer("width", in: 1...65536) ?? 192,

@@ -7,9 +7,11 @@ import Testing
 @Suite("Trainer: runs, checkpoints and exact resume")
 struct TrainerTests {
     /// 20 train records in batches of 6: 3 batches per epoch, so 7 steps cross two epoch boundaries.
+    /// The msad-dense runs also use flips and rotations.
     static func options(_ dataset: String, loss: LossKind = .msad, steps: Int = 7) -> TrainingOptions {
         TrainingOptions(dataset: dataset, sensors: ["fine", "coarse"], loss: loss, steps: steps, batchSize: 6, learningRate: 3e-3,
-                        checkpointEvery: 3, seed: 4, workers: 2, blasThreads: 1, grid: 2, width: 8, depth: 1, heads: 2, projection: 4)
+                        augment: loss == .msadDense, checkpointEvery: 3, seed: 4, workers: 2, blasThreads: 1, grid: 2, width: 8, depth: 1,
+                        heads: 2, projection: 4)
     }
 
     static func losses(_ run: String) throws -> [Double] {
@@ -18,7 +20,7 @@ struct TrainerTests {
         }
     }
 
-    @Test("A run stopped after step 5 (last checkpoint: step 3) and resumed ends with the same parameters, optimizer and log",
+    @Test("A run stopped after step 5 (last checkpoint: step 3) and resumed ends with the same parameters, optimizer and log (msad-dense: with augmentations)",
           arguments: [LossKind.msad, .msadDense])
     func exactResume(loss: LossKind) throws {
         let dataset = try TrainerFixtures.correlatedDataset()
