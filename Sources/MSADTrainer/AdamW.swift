@@ -32,13 +32,20 @@ public struct AdamW<T: BLASScalar>: Sendable, Equatable {
         precondition(parameters.count == gradients.count && parameters.count == decay.count && parameters.count == firstMoment.count)
         step += 1
         let c1 = 1 - pow(beta1, step), c2 = 1 - pow(beta2, step)
-        for i in parameters.indices {
-            let g = gradients[i]
-            firstMoment[i] = beta1 * firstMoment[i] + (1 - beta1) * g
-            secondMoment[i] = beta2 * secondMoment[i] + (1 - beta2) * g * g
-            let mHat = firstMoment[i] / c1, vHat = secondMoment[i] / c2
-            let decayTerm = decay[i] ? weightDecay * parameters[i] : 0
-            parameters[i] -= lr * (mHat / (vHat.squareRoot() + epsilon) + decayTerm)
+        let (beta1, beta2, epsilon, weightDecay) = (beta1, beta2, epsilon, weightDecay)
+        parameters.withUnsafeMutableBufferPointer { p in
+            firstMoment.withUnsafeMutableBufferPointer { m in
+                secondMoment.withUnsafeMutableBufferPointer { v in
+                    for i in p.indices {
+                        let g = gradients[i]
+                        m[i] = beta1 * m[i] + (1 - beta1) * g
+                        v[i] = beta2 * v[i] + (1 - beta2) * g * g
+                        let mHat = m[i] / c1, vHat = v[i] / c2
+                        let decayTerm = decay[i] ? weightDecay * p[i] : 0
+                        p[i] -= lr * (mHat / (vHat.squareRoot() + epsilon) + decayTerm)
+                    }
+                }
+            }
         }
     }
 
