@@ -70,13 +70,10 @@ public enum MSADDenseLoss {
         -> (loss: T, dza: Matrix<T>, dzb: Matrix<T>) {
         let (na, ia) = normalize(za), (nb, ib) = normalize(zb)
         let logits = na.matmul(nb, transposeOther: true).scaled(1 / tau)       // N×N, positives on the diagonal
-        var identity = Matrix<T>(zeros: logits.rows, logits.cols)
-        for k in 0..<logits.rows { identity[k, k] = 1 }
-        let (l1, g1) = Softmax.crossEntropy(logits: logits, targets: identity)
-        let (l2, g2) = Softmax.crossEntropy(logits: logits.transposed, targets: identity)
-        let dLogits = (g1 + g2.transposed).scaled(T(0.5) / tau)
+        let (loss, g) = Softmax.diagonalCrossEntropyBothWays(logits)
+        let dLogits = g.scaled(1 / tau)
         let dna = dLogits.matmul(nb), dnb = dLogits.matmul(na, transposeSelf: true)
-        return ((l1 + l2) / 2, normalizeBackward(na, ia, dna), normalizeBackward(nb, ib, dnb))
+        return (loss, normalizeBackward(na, ia, dna), normalizeBackward(nb, ib, dnb))
     }
 
     /// Rows divided by their L2 norm; also returns 1/‖row‖.

@@ -40,7 +40,12 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
 
     public var transposed: Matrix {
         var out = Matrix(zeros: cols, rows)
-        for r in 0..<rows { for c in 0..<cols { out[c, r] = self[r, c] } }
+        let (rows, cols) = (rows, cols)
+        values.withUnsafeBufferPointer { a in
+            out.values.withUnsafeMutableBufferPointer { b in
+                for r in 0..<rows { for c in 0..<cols { b[c * rows + r] = a[r * cols + c] } }
+            }
+        }
         return out
     }
 
