@@ -37,13 +37,13 @@ public enum GEMMAccounting {
     }
 
     /// Times `cblas_sgemm` alone on `shapes` (the same sizes and transposes as the trainer's, on
-    /// tightly packed operands filled with small values) and returns the seconds per pass, the best
-    /// of `repetitions` passes.
+    /// tightly packed operands filled with small values) and returns the seconds per pass, the
+    /// median of `repetitions` passes.
     public static func timeSGEMM(_ shapes: [GEMMShape], repetitions: Int = 5) -> Double {
         let largest = shapes.reduce(0) { max($0, $1.m * $1.k, $1.k * $1.n, $1.m * $1.n) }
         let a = [Float](repeating: 0.01, count: largest), b = a
         var c = [Float](repeating: 0, count: largest)
-        var best = Double.infinity
+        var times: [Double] = []
         for _ in 0..<max(1, repetitions) {
             let start = DispatchTime.now().uptimeNanoseconds
             a.withUnsafeBufferPointer { pa in
@@ -57,8 +57,8 @@ public enum GEMMAccounting {
                     }
                 }
             }
-            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
-        return best
+        return times.sorted()[times.count / 2]
     }
 }

@@ -10,7 +10,7 @@ enum TrainStepBenchmark {
         func option(_ name: String, _ fallback: Int) -> Int {
             arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? fallback
         }
-        let steps = option("--steps", 10), threads = option("--threads", 2)
+        let steps = max(1, option("--steps", 10)), threads = option("--threads", 2)
         BLASThreads.set(threads)
         var model = try MSADModel<Float>(checkpoint: run + "/checkpoint-000000.safetensors")
         let (tensors, _) = try SafeTensors.read(run + "/reference-batch.safetensors")
@@ -28,15 +28,17 @@ enum TrainStepBenchmark {
         }
         let (_, shapes) = GEMMAccounting.recording { step() }
         let (_, forwardShapes) = GEMMAccounting.recording { _ = OptimizerStep.forward(model: model, pixels: pixels) }
-        var times: [Double] = []
+        // Steps and sgemm-only passes alternate, so that both see the same machine (a shared VM's
+        // speed drifts by ±10 % over a minute); each is the median of `steps` timings.
+        var stepTimes: [Double] = [], sgemmTimes: [Double] = []
         for _ in 0..<steps {
             let start = DispatchTime.now().uptimeNanoseconds
             step()
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            sgemmTimes.append(GEMMAccounting.timeSGEMM(shapes, repetitions: 1))
         }
-        let median = times.sorted()[times.count / 2]
+        let median = stepTimes.sorted()[steps / 2], sgemm = sgemmTimes.sorted()[steps / 2]
         let flops = Double(shapes.reduce(0) { $0 + $1.flops }), forward = Double(forwardShapes.reduce(0) { $0 + $1.flops })
-        let sgemm = GEMMAccounting.timeSGEMM(shapes, repetitions: max(3, steps / 2))
         let c = model.config
         print("model: \(c.sensors.map { "\($0.name) \($0.channels)×\(c.grid * $0.pixelsPerToken)²" }.joined(separator: ", ")), G=\(c.grid), "
               + "D=\(c.width), depth \(c.depth), \(c.heads) heads, E=\(c.projection), \(c.loss.rawValue), batch \(records), "
@@ -44,8 +46,8 @@ enum TrainStepBenchmark {
         print(String(format: "matrix products per step: %d calls, %.2f GFLOP (%.2f× the forward pass's %.2f GFLOP)",
                      shapes.count, flops / 1e9, flops / forward, forward / 1e9))
         print(String(format: "train-msad step:        %7.1f ms  %6.1f GFLOP/s   (median of %d)", median * 1000, flops / median / 1e9, steps))
-        print(String(format: "cblas_sgemm alone:      %7.1f ms  %6.1f GFLOP/s   (same %d products, best of %d)",
-                     sgemm * 1000, flops / sgemm / 1e9, shapes.count, max(3, steps / 2)))
+        print(String(format: "cblas_sgemm alone:      %7.1f ms  %6.1f GFLOP/s   (same %d products, median of %d, alternating)",
+                     sgemm * 1000, flops / sgemm / 1e9, shapes.count, steps))
         print(String(format: "ratio: %.0f %% of sgemm's GFLOP/s at the step's shapes", 100 * sgemm / median))
     }
 }
