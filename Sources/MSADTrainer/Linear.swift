@@ -17,14 +17,7 @@ public struct Linear<T: BLASScalar>: Parameters, Sendable {
     }
 
     public func forward(_ x: Matrix<T>) -> Matrix<T> {
-        var y = x.matmul(weight)
-        let cols = y.cols
-        y.values.withUnsafeMutableBufferPointer { y in
-            bias.withUnsafeBufferPointer { b in
-                for r in 0..<(y.count / cols) { for c in 0..<cols { y[r * cols + c] += b[c] } }
-            }
-        }
-        return y
+        x.matmul(weight, rowBias: bias)
     }
 
     /// Given `x` and `dL/dy`: `dL/dx = dy · Wᵀ`, `dL/dW = xᵀ · dy`, `dL/db = Σ_rows dy`.

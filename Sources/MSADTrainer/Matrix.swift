@@ -20,22 +20,30 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
         set { values[r * cols + c] = newValue }
     }
 
-    /// `op(self) · op(other)` through OpenBLAS.
-    public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false) -> Matrix {
+    /// `op(self) · op(other)` through OpenBLAS, plus `rowBias` added to every row when given
+    /// (`C` starts as the bias rows and the product is accumulated into it: `beta = 1`).
+    public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false, rowBias: [T]? = nil) -> Matrix {
         let m = transposeSelf ? cols : rows, k = transposeSelf ? rows : cols
         let k2 = transposeOther ? other.cols : other.rows, n = transposeOther ? other.rows : other.cols
         precondition(k == k2, "matmul of \(m)×\(k) by \(k2)×\(n)")
-        var out = Matrix(zeros: m, n)
+        precondition(rowBias == nil || rowBias!.count == n, "a bias of \(rowBias?.count ?? 0) for \(n) columns")
         GEMMAccounting.note(GEMMShape(m: m, n: n, k: k, transposeA: transposeSelf, transposeB: transposeOther))
-        values.withUnsafeBufferPointer { a in
-            other.values.withUnsafeBufferPointer { b in
-                out.values.withUnsafeMutableBufferPointer { c in
-                    T.gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: cols,
-                           b: b.baseAddress!, ldb: other.cols, beta: 0, c: c.baseAddress!, ldc: n)
+        // With beta = 0 BLAS never reads C, so the output needs no zero-filling first.
+        let product = [T](unsafeUninitializedCapacity: m * n) { c, initialized in
+            if let rowBias {
+                rowBias.withUnsafeBufferPointer { bias in
+                    for r in 0..<m { (c.baseAddress! + r * n).initialize(from: bias.baseAddress!, count: n) }
                 }
             }
+            values.withUnsafeBufferPointer { a in
+                other.values.withUnsafeBufferPointer { b in
+                    T.gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: cols,
+                           b: b.baseAddress!, ldb: other.cols, beta: rowBias == nil ? 0 : 1, c: c.baseAddress!, ldc: n)
+                }
+            }
+            initialized = m * n
         }
-        return out
+        return Matrix(rows: m, cols: n, values: product)
     }
 
     public var transposed: Matrix {
