@@ -31,9 +31,7 @@ struct CheckpointTests {
     }
 
     static var pythonHasSafetensors: Bool {
-        let ok = (try? TestEnvironment.run("python3", ["-c", "import safetensors.numpy"]))?.status == 0
-        if !ok { print("notice: Python's safetensors package is missing (run Scripts/setup.sh); the cross-check is skipped") }
-        return ok
+        TestEnvironment.pythonCanImport("safetensors.numpy", else: "the safetensors cross-check (run Scripts/setup.sh)")
     }
 
     @Test("Python's safetensors package reads the file: names, shapes, values and metadata", .enabled(if: pythonHasSafetensors))

@@ -121,11 +121,7 @@ struct RealDataTrainingTests {
 }
 
 /// Whether `python3` can import torch (else a notice says the cross-check is skipped).
-let torchAvailable: Bool = {
-    let ok = (try? TestEnvironment.run("python3", ["-c", "import torch, safetensors"]))?.status == 0
-    if !ok { print("notice: PyTorch is not importable; the PyTorch cross-check (Scripts/msad_reference.py) is skipped") }
-    return ok
-}()
+let torchAvailable = TestEnvironment.pythonCanImport("torch, safetensors", else: "the PyTorch cross-check (Scripts/msad_reference.py)")
 
 @Suite("PyTorch cross-check", .enabled(if: torchAvailable))
 struct PyTorchCrossCheck {

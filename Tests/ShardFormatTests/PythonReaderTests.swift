@@ -8,9 +8,7 @@ import Testing
 @Suite("Independent Python reader")
 struct PythonReaderTests {
     static var pythonHasModules: Bool {
-        let ok = (try? TestEnvironment.run("python3", ["-c", "import numpy, zstandard"]))?.status == 0
-        if !ok { print("notice: python3 with numpy and zstandard is missing (run Scripts/setup.sh); the Python reader test is skipped") }
-        return ok
+        TestEnvironment.pythonCanImport("numpy, zstandard", else: "the Python reader test (run Scripts/setup.sh)")
     }
 
     @Test("Every frame decoded by read_shards.py equals the Swift reader's", .enabled(if: pythonHasModules))

@@ -53,6 +53,14 @@ public enum TestEnvironment {
         try execute("/usr/bin/env", [program] + arguments, environment: environment)
     }
 
+    /// Whether `python3` can import `modules` (e.g. `"numpy, zstandard"`); otherwise prints a notice
+    /// that `skipped` is skipped, naming what is missing.
+    public static func pythonCanImport(_ modules: String, else skipped: String) -> Bool {
+        let ok = (try? run("python3", ["-c", "import \(modules)"]))?.status == 0
+        if !ok { print("notice: python3 cannot import \(modules); \(skipped) is skipped") }
+        return ok
+    }
+
     /// Runs one of this package's executables from the debug build (`build-dataset`, `inspect-shards`).
     public static func runProduct(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         try execute("\(repositoryRoot)/.build/debug/\(product)", arguments, environment: environment)
