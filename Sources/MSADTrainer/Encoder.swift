@@ -17,7 +17,7 @@ public struct Encoder<T: BLASScalar>: Parameters, Sendable {
     /// The forward pass kept for the backward pass: every block's input (then the last block's
     /// output) and every block's intermediates.
     public struct Trace: Sendable {
-        public let activations: [Matrix<T>]
+        let activations: [Matrix<T>]
         let caches: [TransformerBlock<T>.Cache]
     }
 

@@ -24,11 +24,11 @@ public struct ProjectionHead<T: BLASScalar>: Parameters, Sendable {
     /// Recomputes the forward intermediates, then back-propagates `dL/d(output)`.
     public func backward(_ z: Matrix<T>, _ dOut: Matrix<T>) -> (dz: Matrix<T>, gradient: ProjectionHead<T>) {
         let u = first.forward(z)
-        let g = GELU.forward(u)
+        let (g, gate) = GELU.forwardSavingGate(u)
         let s = second.forward(g) + u
         let (ds, gNorm) = norm.backward(s, dOut)
         let (dg, gSecond) = second.backward(g, ds)
-        let du = GELU.backward(u, dg) + ds          // the residual adds Linear₁'s output
+        let du = GELU.backward(u, dg, gate: gate) + ds          // the residual adds Linear₁'s output
         let (dz, gFirst) = first.backward(z, du)
         return (dz, ProjectionHead(first: gFirst, second: gSecond, norm: gNorm))
     }
