@@ -46,7 +46,7 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
         try loader.forEach { batch in
             let keep = (0..<batch.count).filter { !batch.isPadding[$0] }
             let pixels = [(g, gallery), (q, query)].map { index, name in
-                model.encoders[index].embedding.tokens(UnsafeBufferPointer(batch[name]!.data), records: batch.count)
+                batch[name]!.withUnsafeValues { model.encoders[index].embedding.tokens($0, records: batch.count) }
             }
             for (slot, m) in [model, random].enumerated() {
                 let projected = [m.heads[g].forward(m.encoders[g].forward(pixels[0])), m.heads[q].forward(m.encoders[q].forward(pixels[1]))]

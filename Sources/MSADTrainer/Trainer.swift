@@ -141,7 +141,7 @@ public final class Trainer {
             let batch = try nextBatch()
             let computeStart = DispatchTime.now().uptimeNanoseconds, flopsBefore = GEMMAccounting.flops
             let pixels = model.config.sensors.indices.map { i in
-                model.encoders[i].embedding.tokens(UnsafeBufferPointer(batch[options.sensors[i]]!.data), records: batch.count)
+                batch[options.sensors[i]]!.withUnsafeValues { model.encoders[i].embedding.tokens($0, records: batch.count) }
             }
             let rate = schedule.rate(at: step)
             let (loss, norm, gradient) = OptimizerStep.take(model: &model, optimizer: &optimizer, pixels: pixels, records: batch.count,

@@ -52,17 +52,23 @@ public final class PairLoader: Sequence, @unchecked Sendable {
             guard let schema = index.sensor(name) else {
                 throw LoaderError("\(config.directory) has no sensor \"\(name)\" (sensors: \(index.sensors.map(\.name).joined(separator: ", ")))")
             }
-            let gsd = schema.gsd ?? (patchSize / Double(schema.shape[2]))
-            var outSize = schema.shape[2]
+            // dataset.json was validated when it was opened: shape is three positive numbers, and
+            // a gsd, when given, spans the patch in both directions.
+            let (height, width) = (schema.shape[1], schema.shape[2])
+            let gsd = schema.gsd ?? (height == width && patchSize > 0 ? patchSize / Double(width) : nil)
+            var (outHeight, outWidth) = (height, width)
             if let crop = config.augmentation.cropSize {
+                guard let gsd, patchSize > 0 else {
+                    throw LoaderError("cropping needs every sensor's ground sample distance and the grid's patch size; \(name) has none in dataset.json")
+                }
                 let pixels = crop / gsd
                 guard crop > 0, crop <= patchSize, abs(pixels - pixels.rounded()) < 1e-9 else {
                     throw LoaderError("crop of \(crop) is not a whole number of \(name) pixels (GSD \(gsd)) within the \(patchSize) patch")
                 }
-                outSize = Int(pixels.rounded())
+                (outHeight, outWidth) = (Int(pixels.rounded()), Int(pixels.rounded()))
             }
-            if config.augmentation.rotate90 && schema.shape[1] != schema.shape[2] {
-                throw LoaderError("90° rotations need square patches; \(name) is \(schema.shape[1])×\(schema.shape[2])")
+            if config.augmentation.rotate90 && height != width {
+                throw LoaderError("90° rotations need square patches; \(name) is \(height)×\(width)")
             }
             let stats = statistics[name] ?? []
             let mean = (0..<schema.shape[0]).map { Float(stats.indices.contains($0) ? stats[$0].mean : 0) }
@@ -70,7 +76,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
                 let std = stats.indices.contains(b) ? stats[b].standardDeviation : 1
                 return std > 0 ? Float(1 / std) : 1
             }
-            layouts.append(.init(name: name, schema: schema, gsd: gsd, outSize: outSize, mean: mean, scale: scale))
+            layouts.append(.init(name: name, schema: schema, gsd: gsd ?? 0, outHeight: outHeight, outWidth: outWidth, mean: mean, scale: scale))
         }
         self.layouts = layouts
         coarsestGSD = layouts.map(\.gsd).max() ?? 1
@@ -89,8 +95,12 @@ public final class PairLoader: Sequence, @unchecked Sendable {
     /// The loader's position: save it (Codable) to resume exactly.
     public var state: LoaderState { lock.withLock { current } }
 
-    /// Records skipped as corrupt so far (policy `skip`), as "shard, record (key): reason".
+    /// Records skipped as corrupt so far (policy `skip`), as "shard, record (key): reason". The
+    /// loader reports through this and ``failure``; it never prints.
     public var skippedRecords: [String] { lock.withLock { skipped } }
+
+    /// Batch buffers handed out and not yet released (a leak check: 0 once every batch is gone).
+    public var batchBuffersInUse: Int { pool.inUse }
 
     /// The error that ended the last iteration early (policy `fail`), if any.
     public var failure: LoaderError? { lock.withLock { lastFailure } }
@@ -118,28 +128,39 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         while let batch = try iterator.nextBatch() { try body(batch) }
     }
 
-    /// The remaining batches of the current epoch as an `AsyncSequence` (decoding still runs on the
-    /// loader's threads; errors are thrown).
-    public var batches: AsyncThrowingStream<Batch, any Error> {
-        let iterator = makeIterator()
-        return AsyncThrowingStream { continuation in
-            let thread = Thread {
-                do {
-                    while let batch = try iterator.nextBatch() {
-                        if case .terminated = continuation.yield(batch) { break }
+    /// The remaining batches of the current epoch as an `AsyncSequence`. Batches are pulled one at a
+    /// time, so memory stays bounded as with the iterator; decoding runs on the loader's workers,
+    /// the wait for a batch on a Dispatch thread (never blocking Swift's cooperative pool).
+    /// Cancelling the consuming task, or dropping its iterator, stops the workers.
+    public var batches: AsyncBatches { AsyncBatches(loader: self) }
+
+    /// See ``PairLoader/batches``.
+    public struct AsyncBatches: AsyncSequence, Sendable {
+        public typealias Element = Batch
+        let loader: PairLoader
+
+        public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(iterator: loader.makeIterator()) }
+
+        public struct AsyncIterator: AsyncIteratorProtocol {
+            let iterator: Iterator
+
+            /// The next batch; `nil` at the end of the epoch or after cancellation; throws a
+            /// ``LoaderError`` under policy `fail`.
+            public mutating func next() async throws -> Batch? {
+                let iterator = self.iterator
+                return try await withTaskCancellationHandler {
+                    try await withCheckedThrowingContinuation { continuation in
+                        DispatchQueue.global().async { continuation.resume(with: Result { try iterator.nextBatch() }) }
                     }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
+                } onCancel: {
+                    iterator.stop()
                 }
-                iterator.stop()
             }
-            continuation.onTermination = { _ in iterator.stop() }
-            thread.start()
         }
     }
 
-    /// A pass over the rest of the current epoch. Dropping it (or `stop()`) ends its threads.
+    /// A pass over the rest of the current epoch. Releasing it (the end of a `for` loop, a `break`,
+    /// a thrown error) or `stop()` stops its workers, waits for them and frees prefetched batches.
     public final class Iterator: IteratorProtocol, @unchecked Sendable {
         private let loader: PairLoader
         private let prefetcher: BatchPrefetcher
@@ -160,6 +181,8 @@ public final class PairLoader: Sequence, @unchecked Sendable {
             }
         }
 
+        deinit { prefetcher.stop() }
+
         /// The next batch; throws a ``LoaderError`` under policy `fail`.
         public func nextBatch() throws -> Batch? {
             guard let batch = try prefetcher.take() else { return nil }
@@ -170,30 +193,33 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         }
 
         /// `IteratorProtocol`: like ``nextBatch()``, but a failure ends the iteration and is kept in
-        /// ``PairLoader/failure`` (and printed to stderr).
+        /// ``PairLoader/failure``.
         public func next() -> Batch? {
             do {
                 return try nextBatch()
             } catch {
                 let failure = error as? LoaderError ?? LoaderError("\(error)")
                 loader.lock.withLock { loader.lastFailure = failure }
-                FileHandle.standardError.write(Data("PairLoader: \(failure)\n".utf8))
                 return nil
             }
         }
 
-        /// Stops decoding and waits for the worker threads to exit.
+        /// Stops decoding and waits until no worker runs; later calls to ``nextBatch()`` return `nil`.
         public func stop() { prefetcher.stop() }
 
-        /// Worker threads still running.
+        /// Workers still decoding (0 once the pass has ended or stopped).
         public var runningWorkers: Int { prefetcher.runningWorkers }
+
+        /// The name the worker threads carry while they decode (as `top -H`, `gdb` and
+        /// `/proc/<pid>/task/*/comm` show it).
+        public var workerThreadName: String { prefetcher.threadName }
     }
 
     /// Decodes one batch (on a worker thread).
     func assemble(_ slots: [SampleSlot], index: Int, epoch: Int, decoder: SampleDecoder) throws -> Batch {
         let b = slots.count
         let tensors = layouts.map { l in
-            SensorBatch(sensor: l.name, shape: [b, l.schema.shape[0], l.outSize, l.outSize], pool: pool)
+            SensorBatch(sensor: l.name, shape: [b, l.schema.shape[0], l.outHeight, l.outWidth], pool: pool)
         }
         var keys: [String] = [], transforms: [String: [[Double]]] = [:], attributes: [[String: AttributeValue]] = []
         var padding: [Bool] = []
@@ -209,16 +235,9 @@ public final class PairLoader: Sequence, @unchecked Sendable {
                 let key = reader.key(at: slot.location)
                 let what = "\(shardFile), record \(slot.location.record) (\(key)): \(error)"
                 if config.corruptRecords == .fail { throw LoaderError("corrupt record in \(what)") }
-                lock.withLock {
-                    if skipped.isEmpty { FileHandle.standardError.write(Data("PairLoader: skipping corrupt record in \(what)\n".utf8)) }
-                    skipped.append(what)
-                }
-                for (l, t) in zip(layouts, tensors) {
-                    let per = l.schema.shape[0] * l.outSize * l.outSize
-                    (t.data.baseAddress! + i * per).update(repeating: 0, count: per)
-                    (t.mask.baseAddress! + i * l.outSize * l.outSize).update(repeating: 0, count: l.outSize * l.outSize)
-                    transforms[l.name, default: []].append([])
-                }
+                lock.withLock { skipped.append(what) }
+                for t in tensors { t.zeroSample(i) }
+                for l in layouts { transforms[l.name, default: []].append([]) }
                 keys.append(key)
                 attributes.append([:])
                 padding.append(true)

@@ -7,9 +7,11 @@ final class SampleDecoder {
     struct SensorLayout {
         var name: String
         var schema: SensorSchema
+        /// Ground sample distance; 0 when unknown (then the sensor cannot be cropped).
         var gsd: Double
-        /// Output pixels per side after cropping.
-        var outSize: Int
+        /// Output pixels after cropping.
+        var outHeight: Int
+        var outWidth: Int
         var mean: [Float]
         var scale: [Float]
     }
@@ -56,11 +58,12 @@ final class SampleDecoder {
         return t
     }
 
-    /// Output pixel (row, col) of an n×n augmented patch → (row, col) in the crop window.
+    /// Output pixel (row, col) of a height×width augmented patch → (row, col) in the crop window.
+    /// Rotations happen only on square patches (the loader refuses them otherwise).
     @inline(__always)
-    static func source(_ r: Int, _ c: Int, n: Int, _ t: Transform) -> (Int, Int) {
-        var (row, col) = (t.flipV ? n - 1 - r : r, t.flipH ? n - 1 - c : c)
-        for _ in 0..<t.rotations { (row, col) = (col, n - 1 - row) }
+    static func source(_ r: Int, _ c: Int, height: Int, width: Int, _ t: Transform) -> (Int, Int) {
+        var (row, col) = (t.flipV ? height - 1 - r : r, t.flipH ? width - 1 - c : c)
+        for _ in 0..<t.rotations { (row, col) = (col, width - 1 - row) }
         return (row, col)
     }
 
@@ -77,6 +80,8 @@ final class SampleDecoder {
                   meta == nil || meta!.sensor(layout.name) != nil else {
                 throw LoaderError("record \(entry.key) has no \(layout.name) frame")
             }
+            // The dataset reader checked every frame against dataset.json and every mask against
+            // its data frame when it opened the dataset; the tensors were sized from the same schema.
             let (c, h, w) = (frame.channels, frame.height, frame.width)
             guard [c, h, w] == layout.schema.shape else {
                 throw LoaderError("record \(entry.key): \(layout.name) is \(c)×\(h)×\(w), the dataset says \(layout.schema.shape)")
@@ -91,25 +96,32 @@ final class SampleDecoder {
             }
             let maskFrame = try shard.frame(record: slot.location.record, sensor: layout.name, kind: .mask)
             if let m = maskFrame {
+                guard m.height == h, m.width == w, m.rawSize == h * w else {
+                    throw LoaderError("record \(entry.key): \(layout.name) mask is \(m.channels)×\(m.height)×\(m.width), its data \(h)×\(w)")
+                }
                 if maskBytes.count < m.rawSize { maskBytes = [UInt8](repeating: 0, count: m.rawSize) }
                 try maskBytes.withUnsafeMutableBytes {
                     try shard.read(m, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<m.rawSize]), codec: codec,
                                    scratch: &scratch, checkCRC: false)
                 }
             }
-            let n = layout.outSize
-            let ox = Int((t.cropX / layout.gsd).rounded()), oy = Int((t.cropY / layout.gsd).rounded())
+            let (outH, outW) = (layout.outHeight, layout.outWidth)
+            let ox = layout.gsd > 0 ? Int((t.cropX / layout.gsd).rounded()) : 0
+            let oy = layout.gsd > 0 ? Int((t.cropY / layout.gsd).rounded()) : 0
+            guard oy >= 0, ox >= 0, oy + outH <= h, ox + outW <= w else {
+                throw LoaderError("record \(entry.key): \(layout.name) crop window \(outH)×\(outW) at (\(oy), \(ox)) leaves its \(h)×\(w) patch")
+            }
             // Where each output pixel comes from in a band plane: crop, flips and rotation in one map.
             let upright = t.rotations == 0 && !t.flipH && !t.flipV
-            if sourceIndex.count < n * n { sourceIndex = [Int](repeating: 0, count: n * n) }
-            for r in 0..<n {
-                for col in 0..<n {
-                    let (sr, sc) = Self.source(r, col, n: n, t)
-                    sourceIndex[r * n + col] = (sr + oy) * w + sc + ox
+            let count = outH * outW
+            if sourceIndex.count < count { sourceIndex = [Int](repeating: 0, count: count) }
+            for r in 0..<outH {
+                for col in 0..<outW {
+                    let (sr, sc) = Self.source(r, col, height: outH, width: outW, t)
+                    sourceIndex[r * outW + col] = (sr + oy) * w + sc + ox
                 }
             }
             let tensor = tensors[s]
-            let count = n * n
             let out = tensor.data.baseAddress! + b * c * count
             let outMask = tensor.mask.baseAddress! + b * count
             sourceIndex.withUnsafeBufferPointer { index in
@@ -123,9 +135,9 @@ final class SampleDecoder {
                         let mean = config.normalize ? layout.mean[band] : 0, scale = config.normalize ? layout.scale[band] : 1
                         if upright {
                             // Rows stay rows: convert contiguous runs (vectorised), no index lookups.
-                            for r in 0..<n {
-                                Self.transfer(bytes, dtype: frame.dtype, start: band * h * w + (r + oy) * w + ox, index: nil, count: n,
-                                              mean: mean, scale: scale, into: out + band * count + r * n)
+                            for r in 0..<outH {
+                                Self.transfer(bytes, dtype: frame.dtype, start: band * h * w + (r + oy) * w + ox, index: nil, count: outW,
+                                              mean: mean, scale: scale, into: out + band * count + r * outW)
                             }
                         } else {
                             Self.transfer(bytes, dtype: frame.dtype, start: band * h * w, index: index, count: count,
@@ -144,7 +156,7 @@ final class SampleDecoder {
                 }
             }
             if let sensorMeta = meta?.sensor(layout.name) {
-                transforms.append(geotransform(sensorMeta.geotransform, gsd: layout.gsd, n: n, ox: ox, oy: oy, t: t))
+                transforms.append(geotransform(sensorMeta.geotransform, height: outH, width: outW, ox: ox, oy: oy, t: t))
             } else {
                 transforms.append([])
             }
@@ -177,10 +189,10 @@ final class SampleDecoder {
     }
 
     /// The geotransform of the delivered pixels: the crop window's, composed with flips/rotation.
-    private func geotransform(_ gt: [Double], gsd: Double, n: Int, ox: Int, oy: Int, t: Transform) -> [Double] {
+    private func geotransform(_ gt: [Double], height: Int, width: Int, ox: Int, oy: Int, t: Transform) -> [Double] {
         // World position of the centre of output pixel (row, col).
         func centre(_ r: Int, _ c: Int) -> (Double, Double) {
-            let (sr, sc) = Self.source(r, c, n: n, t)
+            let (sr, sc) = Self.source(r, c, height: height, width: width, t)
             let px = Double(sc + ox) + 0.5, py = Double(sr + oy) + 0.5
             return (gt[0] + px * gt[1] + py * gt[2], gt[3] + px * gt[4] + py * gt[5])
         }

@@ -33,16 +33,24 @@ public final class FileByteSource: ByteSource {
     public let size: Int
     private let fd: Int32
 
+    /// Opens a regular file. Anything else (a FIFO that would block, a device such as `/dev/zero`,
+    /// a directory) is refused: a shard is a file of known size.
     public init(path: String) throws {
         name = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer before the type check can refuse it.
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else {
             throw ShardError(.io, file: path, message: "cannot open: \(String(cString: strerror(errno)))")
         }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
+            let message = String(cString: strerror(errno))
             close(fd)
-            throw ShardError(.io, file: path, message: "cannot stat: \(String(cString: strerror(errno)))")
+            throw ShardError(.io, file: path, message: "cannot stat: \(message)")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw ShardError(.io, file: path, message: "not a regular file")
         }
         size = Int(info.st_size)
     }

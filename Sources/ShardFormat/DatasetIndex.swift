@@ -44,8 +44,10 @@ public struct DatasetIndex: Codable, Sendable, Equatable {
         self.inputs = inputs
     }
 
-    /// Reads and checks `dataset.json` in a dataset directory.
-    public static func load(directory: String) throws -> DatasetIndex {
+    /// Reads and checks `dataset.json` in a dataset directory: its format, and every field readers
+    /// rely on (``problems(limits:)``).
+    /// - Throws: ``ShardError`` naming `dataset.json` and the first fields at fault.
+    public static func load(directory: String, limits: ReaderLimits = ReaderLimits()) throws -> DatasetIndex {
         let path = (directory as NSString).appendingPathComponent("dataset.json")
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ShardError(.io, file: path, message: "cannot read dataset.json (is this a GeoPairs dataset directory?)")
@@ -58,6 +60,11 @@ public struct DatasetIndex: Codable, Sendable, Equatable {
         }
         guard index.format == formatName, index.formatVersion == currentVersion else {
             throw ShardError(.badMagic, file: path, message: "format \(index.format) v\(index.formatVersion); this reader reads \(formatName) v\(currentVersion)")
+        }
+        let problems = index.problems(limits: limits)
+        guard problems.isEmpty else {
+            let shown = problems.prefix(5).joined(separator: "; ") + (problems.count > 5 ? "; and \(problems.count - 5) more" : "")
+            throw ShardError(.corrupt, file: path, message: shown)
         }
         return index
     }

@@ -23,19 +23,45 @@ public final class DatasetReader: Sendable {
     /// - Throws: ``ShardError`` naming the shard when one is missing, damaged, or disagrees with the index.
     public init(directory: String, limits: ReaderLimits = ReaderLimits()) throws {
         self.directory = directory
-        index = try DatasetIndex.load(directory: directory)
+        index = try DatasetIndex.load(directory: directory, limits: limits)
         var shards: [ShardReader] = []
         var keys: [String: Location] = [:]
         for (s, info) in index.shards.enumerated() {
-            let reader = try ShardReader(path: (directory as NSString).appendingPathComponent(info.file), limits: limits)
+            let reader = try ShardReader(path: try DatasetIndex.shardPath(info.file, in: directory), limits: limits)
             guard reader.recordCount == info.records else {
                 throw ShardError(.corrupt, file: info.file, message: "holds \(reader.recordCount) records, dataset.json says \(info.records)")
             }
-            for (r, e) in reader.entries.enumerated() { keys[e.key] = Location(shard: s, record: r) }
+            try Self.checkFrames(of: reader, against: index, file: info.file)
+            for (r, e) in reader.entries.enumerated() {
+                if let earlier = keys.updateValue(Location(shard: s, record: r), forKey: e.key) {
+                    throw ShardError(.corrupt, file: info.file, location: "record \(r) (\(e.key))",
+                                     message: "the key is also record \(earlier.record) of \(index.shards[earlier.shard].file)")
+                }
+            }
             shards.append(reader)
         }
         self.shards = shards
         self.keys = keys
+    }
+
+    /// Every frame of a shard must have its sensor's schema shape and dtype (masks: u8 1×H×W,
+    /// checked by the footer parser), so that consumers can size buffers from `dataset.json`.
+    static func checkFrames(of reader: ShardReader, against index: DatasetIndex, file: String) throws {
+        let schemas = try reader.sensors.map { name in
+            guard let schema = index.sensor(name) else {
+                throw ShardError(.corrupt, file: file, message: "sensor \(name) of the shard is not in dataset.json")
+            }
+            return schema
+        }
+        for (r, e) in reader.entries.enumerated() {
+            for f in e.frames where f.kind == .data {
+                let schema = schemas[f.sensorIndex]
+                guard [f.channels, f.height, f.width] == schema.shape, f.dtype == schema.dtype else {
+                    throw ShardError(.corrupt, file: file, location: "record \(r) (\(e.key))",
+                                     message: "\(schema.name) frame is \(f.dtype) \(f.channels)×\(f.height)×\(f.width), dataset.json says \(schema.dtype) \(schema.shape)")
+                }
+            }
+        }
     }
 
     /// Every record of a split (all splits when `nil`), in shard order.

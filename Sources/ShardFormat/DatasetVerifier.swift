@@ -41,18 +41,18 @@ public enum DatasetVerifier {
         for (n, info) in index.shards.enumerated() {
             defer { progress(n + 1, index.shards.count) }
             report.shardsChecked += 1
-            let path = (directory as NSString).appendingPathComponent(info.file)
             func problem(_ location: String, _ message: String) {
                 report.problems.append(Problem(file: info.file, location: location, message: message))
             }
             do {
-                let source = try FileByteSource(path: path)
+                let source = try FileByteSource(path: try DatasetIndex.shardPath(info.file, in: directory))
                 if source.size != info.bytes { problem("", "size \(source.size) bytes, dataset.json says \(info.bytes)") }
                 let digest = try sha256(of: source)
                 report.bytesChecked += source.size
                 if digest != info.sha256 { problem("", "SHA-256 \(digest) does not match dataset.json (\(info.sha256))") }
                 let reader = try ShardReader(source: source)
                 if reader.recordCount != info.records { problem("", "holds \(reader.recordCount) records, dataset.json says \(info.records)") }
+                do { try DatasetReader.checkFrames(of: reader, against: index, file: info.file) } catch { problem("", Self.message(error)) }
                 var scratch: [UInt8] = []
                 var output: [UInt8] = []
                 for (i, e) in reader.entries.enumerated() {
@@ -78,10 +78,6 @@ public enum DatasetVerifier {
             } catch {
                 problem("", Self.message(error))
             }
-        }
-        let expected = index.splits.values.reduce(0, +)
-        if expected != index.shards.reduce(0, { $0 + $1.records }) {
-            report.problems.append(Problem(file: "dataset.json", location: "", message: "split counts disagree with the shard list"))
         }
         return report
     }

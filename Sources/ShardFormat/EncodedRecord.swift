@@ -19,23 +19,3 @@ public struct EncodedRecord: Sendable {
     /// Uncompressed bytes of the record's arrays and masks.
     public var rawByteCount: Int { frames.reduce(0) { $0 + $1.descriptor.rawSize } }
 }
-
-/// The JSON record header: the record's metadata plus the list of its frames in file order.
-struct RecordHeader: Codable {
-    struct Frame: Codable, Equatable {
-        var sensor: String
-        var kind: String
-        var filter: FrameFilter
-        var size: Int
-    }
-
-    var record: RecordMetadata
-    var frames: [Frame]
-
-    static func encoder() -> JSONEncoder {
-        let e = JSONEncoder()
-        // Sorted keys: the same record always gives the same bytes.
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }
-}

@@ -26,6 +26,12 @@ public final class RecordEncoder {
                 throw ShardError(.invalidArgument, file: "", location: place, message: "shape \(sensor.shape) is not [C, H, W]")
             }
             let (c, h, w) = (sensor.shape[0], sensor.shape[1], sensor.shape[2])
+            // What a reader checks in every header (RecordHeader.problem), a writer never writes.
+            guard sensor.bands.count == c, sensor.geotransform.count == 6, sensor.geotransform.allSatisfy(\.isFinite),
+                  (0...1).contains(sensor.validFraction) else {
+                throw ShardError(.invalidArgument, file: "", location: place,
+                                 message: "needs \(c) band names, a geotransform of 6 finite numbers and a valid fraction in 0…1")
+            }
             let array = record.arrays[i]
             guard array.count == sensor.byteCount else {
                 throw ShardError(.invalidArgument, file: "", location: place,

@@ -122,9 +122,16 @@ struct Footer: Equatable {
         }
         let sensorCount = Int(try r.u16())
         var sensors: [String] = []
-        for _ in 0..<sensorCount { sensors.append(try r.string()) }
+        for _ in 0..<sensorCount {
+            let name = try r.string()
+            guard !sensors.contains(name) else {
+                throw ShardError(.corrupt, file: file, location: "footer index", message: "sensor \"\(name)\" appears twice in the sensor table")
+            }
+            sensors.append(name)
+        }
         var entries: [IndexEntry] = []
         entries.reserveCapacity(count)
+        var keys: Set<String> = []
         var previousEnd = ShardLayout.headerSize
         for i in 0..<count {
             let place = "record \(i)"
@@ -136,6 +143,7 @@ struct Footer: Equatable {
                 throw ShardError(.tooLarge, file: file, location: place, message: "header of \(headerLength) bytes exceeds the limit")
             }
             guard offset == previousEnd else { throw bad("record offset \(offset), expected \(previousEnd)") }
+            guard keys.insert(key).inserted else { throw bad("key \"\(key)\" appears twice in the shard") }
             let frameCount = Int(try r.u16())
             var frames: [FrameDescriptor] = []
             var cursor = offset + ShardLayout.recordPrefixSize + headerLength + 4
@@ -150,12 +158,23 @@ struct Footer: Equatable {
                 let size = try r.length(limit: footerOffset, what: "frame size")
                 let crc = try r.u32()
                 guard sensorIndex < sensors.count else { throw bad("sensor index \(sensorIndex) outside the sensor table") }
-                let (raw, overflow) = (channels * height).multipliedReportingOverflow(by: width * dtype.size)
-                guard !overflow, raw <= limits.maxFrameBytes else {
-                    throw ShardError(.tooLarge, file: file, location: place, message: "frame of \(channels)×\(height)×\(width) exceeds the limit")
+                let what = "\(sensors[sensorIndex]) \(kind) frame"
+                guard channels > 0, height > 0, width > 0 else { throw bad("\(what) of \(channels)×\(height)×\(width) is empty") }
+                guard let raw = Checked.product(channels, height, width, dtype.size), raw <= limits.maxFrameBytes else {
+                    throw ShardError(.tooLarge, file: file, location: place, message: "\(what) of \(channels)×\(height)×\(width) exceeds the limit")
                 }
-                guard frameOffset == cursor, frameOffset + size <= footerOffset else {
+                guard frameOffset == cursor, size <= footerOffset - frameOffset else {
                     throw bad("frame at \(frameOffset)+\(size) does not follow the record layout")
+                }
+                guard !frames.contains(where: { $0.sensorIndex == sensorIndex && $0.kind == kind }) else { throw bad("two \(what)s") }
+                if kind == .mask {
+                    // A mask is one u8 plane over its sensor's data frame, which comes first.
+                    guard let data = frames.first(where: { $0.sensorIndex == sensorIndex && $0.kind == .data }) else {
+                        throw bad("\(what) without a data frame before it")
+                    }
+                    guard dtype == .u8, channels == 1, height == data.height, width == data.width else {
+                        throw bad("\(what) is \(dtype) \(channels)×\(height)×\(width), expected u8 1×\(data.height)×\(data.width)")
+                    }
                 }
                 cursor = frameOffset + size
                 frames.append(FrameDescriptor(sensorIndex: sensorIndex, kind: kind, filter: filter, dtype: dtype,

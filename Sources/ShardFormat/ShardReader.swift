@@ -74,10 +74,11 @@ public final class ShardReader: Sendable {
     public func metadata(at i: Int) throws -> RecordMetadata {
         let e = try entry(i)
         let bytes = try source.read(at: e.offset, count: ShardLayout.recordPrefixSize + e.headerLength + 4)
-        return try Self.parseHeader(bytes, entry: e, file: source.name, index: i).record
+        return try Self.parseHeader(bytes, entry: e, sensors: sensors, file: source.name, index: i).record
     }
 
-    static func parseHeader(_ bytes: [UInt8], entry e: IndexEntry, file: String, index i: Int) throws -> RecordHeader {
+    /// Parses a record's prefix, JSON header and CRC-32, and checks the header against the index.
+    static func parseHeader(_ bytes: [UInt8], entry e: IndexEntry, sensors: [String], file: String, index i: Int) throws -> RecordHeader {
         let place = "record \(i) (\(e.key))"
         var r = ByteCursor(bytes, file: file, part: place)
         try r.expect(ShardLayout.recordMagic, what: "record")
@@ -96,8 +97,8 @@ public final class ShardReader: Sendable {
         } catch {
             throw ShardError(.corrupt, file: file, location: place, message: "record header is not valid JSON: \(error)")
         }
-        guard header.record.key == e.key, header.frames.count == e.frames.count else {
-            throw ShardError(.corrupt, file: file, location: place, message: "record header disagrees with the index")
+        if let problem = header.problem(against: e, sensors: sensors) {
+            throw ShardError(.corrupt, file: file, location: place, message: "record header: \(problem)")
         }
         return header
     }
@@ -171,7 +172,7 @@ public final class ShardReader: Sendable {
             }
             let local = e.offset - chunkStart
             let headerBytes = Array(chunk[local..<(local + ShardLayout.recordPrefixSize + e.headerLength + 4)])
-            let header = try Self.parseHeader(headerBytes, entry: e, file: source.name, index: i)
+            let header = try Self.parseHeader(headerBytes, entry: e, sensors: sensors, file: source.name, index: i)
             let frames = e.frames.map { Array(chunk[($0.offset - chunkStart)..<($0.offset - chunkStart + $0.size)]) }
             try body(i, header.record, frames)
         }

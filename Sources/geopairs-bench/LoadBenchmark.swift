@@ -32,7 +32,7 @@ enum LoadBenchmark {
         let start = Date()
         try loader.forEach { batch in
             samples += batch.count
-            checksum += batch[sensors[0]]!.data[0]   // touch the data
+            checksum += batch[sensors[0]]!.withUnsafeValues { $0[0] }   // touch the data
         }
         let seconds = Date().timeIntervalSince(start)
         print(String(format: "{\"samples\": %d, \"seconds\": %.3f, \"samplesPerSecond\": %.1f, \"decodedMBps\": %.1f, \"peakRSSMB\": %.0f, \"checksum\": %.3f}",

@@ -34,16 +34,18 @@ struct AugmentationTests {
         var samples = 0, rotatedOrFlipped = 0
         try loader.forEach { batch in
             let fine = batch["fine"]!, coarse = batch["coarse"]!
+            let (fineValues, coarseValues) = (fine.values, coarse.values)
+            let (fineMask, coarseMask) = (fine.validity, coarse.validity)
             #expect(fine.shape == [8, 3, 16, 16] && coarse.shape == [8, 3, 8, 8])
             for s in 0..<batch.count where !batch.isPadding[s] {
                 samples += 1
                 for band in 0..<3 {
                     for r in 0..<8 {
                         for c in 0..<8 {
-                            let f = { (rr: Int, cc: Int) in fine.data[((s * 3 + band) * 16 + rr) * 16 + cc] }
+                            let f = { (rr: Int, cc: Int) in fineValues[((s * 3 + band) * 16 + rr) * 16 + cc] }
                             let mean = (f(2 * r, 2 * c) + f(2 * r, 2 * c + 1) + f(2 * r + 1, 2 * c) + f(2 * r + 1, 2 * c + 1)) / 4
-                            let v = coarse.data[((s * 3 + band) * 8 + r) * 8 + c]
-                            #expect(coarse.mask[(s * 8 + r) * 8 + c] == 1 && fine.mask[(s * 16 + 2 * r) * 16 + 2 * c] == 1)
+                            let v = coarseValues[((s * 3 + band) * 8 + r) * 8 + c]
+                            #expect(coarseMask[(s * 8 + r) * 8 + c] == 1 && fineMask[(s * 16 + 2 * r) * 16 + 2 * c] == 1)
                             #expect(abs(v - mean) <= 1e-4 * max(1, abs(mean)), "sample \(batch.keys[s]) band \(band) (\(r), \(c))")
                         }
                     }

@@ -148,7 +148,7 @@ struct PairLoaderTests {
         let batch = try #require(first)
         let raw = Float(Int(batch.keys[0].dropFirst())!)
         let expected = (raw - Float(stats[0].mean)) / Float(stats[0].standardDeviation)
-        #expect(abs(batch["a"]!.data[0] - expected) < 1e-5)
+        #expect(abs(batch["a"]!.values[0] - expected) < 1e-5)
         #expect(batch.attributes[0]["n"] == .number(Double(raw)))
         #expect(batch.geotransforms["a"]![0] == [Double(raw) * 80, 10, 0, 80, 0, -10])
     }

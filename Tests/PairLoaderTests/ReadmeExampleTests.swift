@@ -16,7 +16,7 @@ func train(dataset: String) throws -> Int {
         for batch in loader {
             let s1 = batch["s1"]!, s2 = batch["s2"]!       // Float32 [B, C, H, W] tensors, normalised
             precondition(s1.shape[0] == s2.shape[0])
-            // s1.data, s2.data: UnsafeMutableBufferPointer<Float>; s1.mask: validity; batch.isPadding
+            // s1.withUnsafeValues { … } (or s1.values, a copy); s1.withUnsafeMask { … }; batch.isPadding
             steps += 1
         }
         if let failure = loader.failure { throw failure }

@@ -5,13 +5,16 @@ import TestSupport
 /// Random records over every dtype, several shapes, masks and attributes.
 enum RandomDataset {
     static let sensors: [SensorSchema] = [
-        SensorSchema(name: "opt", bands: ["r", "g", "b"], dtype: .u8, gsd: 1, shape: [3, 16, 16]),
-        SensorSchema(name: "s2", bands: ["b2", "b3", "b4", "b8"], dtype: .u16, gsd: 10, shape: [4, 8, 8]),
-        SensorSchema(name: "dem", bands: ["h"], dtype: .i16, gsd: 30, shape: [1, 4, 4]),
-        SensorSchema(name: "lc", bands: ["class"], dtype: .i32, gsd: 10, shape: [1, 8, 8], role: "label"),
-        SensorSchema(name: "s1", bands: ["vv", "vh"], dtype: .f32, gsd: 10, shape: [2, 8, 8]),
-        SensorSchema(name: "ndvi", bands: ["ndvi"], dtype: .f64, gsd: 20, shape: [1, 5, 3]),
+        SensorSchema(name: "opt", bands: ["r", "g", "b"], dtype: .u8, gsd: 10, shape: [3, 16, 16]),
+        SensorSchema(name: "s2", bands: ["b2", "b3", "b4", "b8"], dtype: .u16, gsd: 20, shape: [4, 8, 8]),
+        SensorSchema(name: "dem", bands: ["h"], dtype: .i16, gsd: 40, shape: [1, 4, 4]),
+        SensorSchema(name: "lc", bands: ["class"], dtype: .i32, gsd: 20, shape: [1, 8, 8], role: "label"),
+        SensorSchema(name: "s1", bands: ["vv", "vh"], dtype: .f32, gsd: 20, shape: [2, 8, 8]),
+        // Non-square pixels (no single gsd): 5 rows of 32 m × 3 columns of 53.3 m over the 160 m patch.
+        SensorSchema(name: "ndvi", bands: ["ndvi"], dtype: .f64, shape: [1, 5, 3]),
     ]
+    /// Ground size of every patch (the grid's patch size).
+    static let patchSize = 160.0
 
     /// Little-endian bytes of `count` random values of a dtype (smooth-ish, like imagery).
     static func array(_ dtype: DType, count: Int, rng: inout SeededGenerator) -> [UInt8] {
@@ -49,7 +52,7 @@ enum RandomDataset {
             let x0 = Double(i) * 160, y0 = 5_000_000.0
             metas.append(SensorMetadata(
                 sensor: s.name, bands: s.bands, dtype: s.dtype, shape: s.shape,
-                geotransform: [x0, s.gsd!, 0, y0, 0, -s.gsd!], crs: "EPSG:32631", nodata: s.dtype == .i16 ? -32768 : nil,
+                geotransform: [x0, patchSize / Double(w), 0, y0, 0, -patchSize / Double(h)], crs: "EPSG:32631", nodata: s.dtype == .i16 ? -32768 : nil,
                 validFraction: mask.map { Double($0.filter { $0 == 1 }.count) / Double($0.count) } ?? 1,
                 acquired: i % 3 == 0 ? "2021-05-27T11:06:21Z" : nil, sources: ["/data/\(s.name)/scene\(i % 4).tif"]))
             arrays.append(array)
@@ -72,7 +75,7 @@ enum RandomDataset {
         let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: sharding, fingerprint: "test-\(seed)")
         let encoder = RecordEncoder(options: options)
         for r in records { try writer.append(try encoder.encode(r)) }
-        _ = try writer.finish(name: "random", grid: GridInfo(crs: "EPSG:32631", patchSize: 160, stride: 160),
+        _ = try writer.finish(name: "random", grid: GridInfo(crs: "EPSG:32631", patchSize: patchSize, stride: patchSize),
                               manifest: .object(["name": .string("random")]), inputs: [])
         return (dir, records)
     }
