@@ -41,7 +41,7 @@ let package = Package(
         .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer"]),
 
         // Shared by the test targets: real-data lookup, temporary folders, running programs.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["ShardFormat"], path: "Tests/TestSupport"),
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster", "TestSupport"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport"]),
         .testTarget(name: "MSADTrainerTests", dependencies: ["MSADTrainer", "PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
