@@ -24,23 +24,17 @@ final class BatchPrefetcher: @unchecked Sendable {
     /// libdispatch refuses to free a semaphore whose value is below the one it was created with.
     private let permits = DispatchSemaphore(value: 0)
     private let group = DispatchGroup()
-    /// What the worker threads are called while they decode (at most 15 bytes, Linux's limit).
-    let threadName: String
-
-    private static let counter = NSLock()
-    nonisolated(unsafe) private static var created = 0
-
-    init(range: Range<Int>, workers: Int, prefetch: Int, makeWorker: @escaping @Sendable () -> (Int) throws -> Batch) {
+    /// - Parameter threadName: what the worker threads are called while they decode.
+    init(range: Range<Int>, workers: Int, prefetch: Int, threadName: String,
+         makeWorker: @escaping @Sendable () -> (Int) throws -> Batch) {
         next = range.lowerBound
         delivered = range.lowerBound
         end = range.upperBound
         self.workers = max(1, workers)
         running = self.workers
-        let id = Self.counter.withLock { Self.created += 1; return Self.created }
-        threadName = "geopairs-\(id % 100_000)"
         for _ in 0..<max(1, prefetch) { permits.signal() }
         for w in 0..<self.workers {
-            let queue = DispatchQueue(label: "geopairs.loader.\(id).\(w)")
+            let queue = DispatchQueue(label: "\(threadName).\(w)")
             queue.async(group: group) { [self] in
                 let restoreName = Self.nameCurrentThread(threadName)
                 let produce = makeWorker()

@@ -28,6 +28,11 @@ public final class PairLoader: Sequence, @unchecked Sendable {
     private var current: LoaderState
     private var skipped: [String] = []
     private var lastFailure: LoaderError?
+    /// The name this loader's worker threads carry while they decode (as `top -H`, `gdb` and
+    /// `/proc/<pid>/task/*/comm` show it; at most 15 bytes, Linux's limit).
+    public let workerThreadName: String
+    private static let created = NSLock()
+    nonisolated(unsafe) private static var count = 0
 
     /// Opens the dataset and checks the configuration.
     /// - Parameter state: where to continue (a state saved from an earlier run with the same configuration).
@@ -90,6 +95,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         }
         pool = BufferPool(capacity: (config.prefetch + config.workers + 2) * config.sensors.count)
         current = state ?? LoaderState(seed: config.seed)
+        workerThreadName = "geopairs-\(Self.created.withLock { Self.count += 1; return Self.count % 100_000 })"
     }
 
     /// The loader's position: save it (Codable) to resume exactly.
@@ -174,7 +180,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
             let batches = plan.batches
             let config = loader.config
             prefetcher = BatchPrefetcher(range: Swift.min(state.position, batches.count)..<batches.count, workers: config.workers,
-                                         prefetch: config.prefetch) { [loader, epoch = state.epoch] in
+                                         prefetch: config.prefetch, threadName: loader.workerThreadName) { [loader, epoch = state.epoch] in
                 let decoder = SampleDecoder(reader: loader.reader, layouts: loader.layouts, config: config,
                                             patchSize: loader.patchSize, coarsestGSD: loader.coarsestGSD)
                 return { index in try loader.assemble(batches[index], index: index, epoch: epoch, decoder: decoder) }
@@ -210,9 +216,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         /// Workers still decoding (0 once the pass has ended or stopped).
         public var runningWorkers: Int { prefetcher.runningWorkers }
 
-        /// The name the worker threads carry while they decode (as `top -H`, `gdb` and
-        /// `/proc/<pid>/task/*/comm` show it).
-        public var workerThreadName: String { prefetcher.threadName }
+
     }
 
     /// Decodes one batch (on a worker thread).

@@ -31,6 +31,28 @@ enum LoaderFixtures {
 
     static func le(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
 
+    /// Eight train records of two non-square u16 sensors without a gsd (pixels are not square):
+    /// `wide` 1×3×5 and `tall` 1×5×3, each pixel holding `row · 10 + column`.
+    static func nonSquareDataset() throws -> String {
+        let dir = TestEnvironment.temporaryDirectory() + "/nonsquare"
+        let shapes = [("wide", 3, 5), ("tall", 5, 3)]
+        let sensors = shapes.map { SensorSchema(name: $0.0, bands: ["v"], dtype: .u16, shape: [1, $0.1, $0.2]) }
+        let writer = try DatasetWriter(directory: dir, sensors: sensors, fingerprint: "ns")
+        let encoder = RecordEncoder()
+        for i in 0..<8 {
+            let x = Double(i) * 30
+            let metas = shapes.map { name, h, w in
+                SensorMetadata(sensor: name, bands: ["v"], dtype: .u16, shape: [1, h, w], geotransform: [x, 30 / Double(w), 0, 30, 0, -30 / Double(h)],
+                               crs: "EPSG:32631")
+            }
+            let arrays = shapes.map { _, h, w in (0..<(h * w)).flatMap { le(UInt16(($0 / w) * 10 + $0 % w)) } }
+            let meta = RecordMetadata(key: "n\(i)", cell: [i, 0], split: "train", footprint: [x, 0, x + 30, 30], crs: "EPSG:32631", sensors: metas)
+            try writer.append(try encoder.encode(Record(metadata: meta, arrays: arrays)))
+        }
+        _ = try writer.finish(name: "nonsquare", grid: GridInfo(crs: "EPSG:32631", patchSize: 30, stride: 30), manifest: nil, inputs: [])
+        return dir
+    }
+
     /// All batches of the current epoch (keys, padding flags, tensor contents).
     static func drain(_ loader: PairLoader) throws -> [(keys: [String], padding: [Bool], a: [Float], b: [Float])] {
         var out: [(keys: [String], padding: [Bool], a: [Float], b: [Float])] = []
