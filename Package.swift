@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CLICore"),
         .target(name: "DatasetBuilder", dependencies: ["GeoRaster", "ShardFormat"]),
         .target(name: "PairLoader", dependencies: ["ShardFormat"]),
-        .target(name: "MSADTrainer", dependencies: ["COpenBLAS", "PairLoader"]),
+        .target(name: "MSADTrainer", dependencies: ["COpenBLAS", "PairLoader", "ShardFormat"]),
         .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),

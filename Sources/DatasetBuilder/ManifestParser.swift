@@ -5,6 +5,9 @@ import ShardFormat
 /// Reads a manifest, applies `--input NAME=PATH` overrides and validates every field, collecting all
 /// problems with their JSON paths (see DATASETS.md, "Manifests").
 public enum ManifestParser {
+    /// The largest patch side in pixels (a 65536² patch of one u8 band is already 4 GiB).
+    public static let maxPatchPixels = 65_536
+
     /// Parses and validates a manifest file.
     /// - Parameter inputs: `NAME=PATH` overrides: each replaces the named sensor's `inputs` (repeat
     ///   the same NAME to give several paths).
@@ -220,7 +223,9 @@ struct ManifestReader {
             for (i, s) in sensors.enumerated() {
                 for (what, size) in [("patchSize", patch), ("stride", stride)] {
                     let pixels = size / s.gsd
-                    if abs(pixels - pixels.rounded()) > 1e-9 * max(1, pixels) {
+                    if !(1...Double(ManifestParser.maxPatchPixels)).contains(pixels) {
+                        problem("$.sensors[\(i)].gsd", "\(what) \(size) / gsd \(s.gsd) = \(pixels) pixels; a patch side must be 1…\(ManifestParser.maxPatchPixels) pixels")
+                    } else if abs(pixels - pixels.rounded()) > 1e-9 * max(1, pixels) {
                         problem("$.sensors[\(i)].gsd", "\(what) \(size) / gsd \(s.gsd) = \(pixels) pixels is not a whole number")
                     }
                 }
@@ -236,7 +241,7 @@ struct ManifestReader {
         if let box = o["bbox"] {
             guard case .array(let items) = box, items.count == 4,
                   case .number(let x0) = items[0], case .number(let y0) = items[1], case .number(let x1) = items[2], case .number(let y1) = items[3],
-                  x1 > x0, y1 > y0 else {
+                  [x0, y0, x1, y1].allSatisfy(\.isFinite), x1 > x0, y1 > y0 else {
                 problem("\(path).bbox", "expected [minX, minY, maxX, maxY] with min < max"); return nil
             }
             let crsText = string(o, "crs", path) ?? ""

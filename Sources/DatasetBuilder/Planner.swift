@@ -76,13 +76,18 @@ public enum Planner {
             // Snapped inwards, so that every cell lies wholly inside the area.
             let x0 = ((area.minX - eps) / snap).rounded(.up) * snap
             let y0 = ((area.maxY + eps) / snap).rounded(.down) * snap
-            let cols = area.maxX - x0 + eps >= p ? Int(((area.maxX - x0 - p + eps) / s).rounded(.down)) + 1 : 0
-            let rows = y0 - area.minY + eps >= p ? Int(((y0 - area.minY - p + eps) / s).rounded(.down)) + 1 : 0
+            let cols = area.maxX - x0 + eps >= p ? ((area.maxX - x0 - p + eps) / s).rounded(.down) + 1 : 0
+            let rows = y0 - area.minY + eps >= p ? ((y0 - area.minY - p + eps) / s).rounded(.down) + 1 : 0
+            // Inputs and areas come from files: a bogus geotransform can make the area astronomical.
+            guard cols.isFinite, rows.isFinite, cols * rows <= Double(Self.maxCellsPerZone) else {
+                problems.append("zone \(spec.name): the area spans \(cols) × \(rows) cells, more than the \(Self.maxCellsPerZone) a zone may have (check the inputs' georeferencing and the area)")
+                continue
+            }
             let zoneKey = spec.crs.epsg.map { "EPSG:\($0)" } ?? spec.crs.wkt
             let tag = spec.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256.hex(Array(spec.crs.wkt.utf8)).prefix(8))
             var cells: [PlannedCell] = []
-            for row in 0..<rows {
-                for col in 0..<cols {
+            for row in 0..<Int(rows) {
+                for col in 0..<Int(cols) {
                     let box = BoundingBox(minX: x0 + Double(col) * s, minY: y0 - Double(row) * s - p,
                                           maxX: x0 + Double(col) * s + p, maxY: y0 - Double(row) * s)
                     let present = manifest.sensors.map(\.name).filter { name in
@@ -103,6 +108,9 @@ public enum Planner {
         }
         return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells), droppedAtSplitEdges: dropped)
     }
+
+    /// The most cells one zone's grid may have (a billion 1-byte patches would already be a terabyte).
+    static let maxCellsPerZone = 1_000_000_000
 
     /// Cells grouped into square blocks of `cellsPerSide`², blocks and cells in row-major order.
     static func blocks(_ zones: [PlanZone], cellsPerSide n: Int) -> [PlanBlock] {

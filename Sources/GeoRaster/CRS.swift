@@ -2,31 +2,56 @@ import CGDAL
 
 /// A coordinate reference system as a value: WKT always, EPSG code when identifiable.
 ///
-/// Built with `OSRSetFromUserInput`, so any definition GDAL accepts works: `EPSG:32630`, WKT1/WKT2,
-/// PROJ strings, `OGC:CRS84`. Coordinates always use the traditional GIS axis order (x = easting or
-/// longitude), whatever the authority says (`OAMS_TRADITIONAL_GIS_ORDER`).
+/// Definitions are `EPSG:<code>`, WKT (1 or 2), a PROJ string (`+proj=…`) or `OGC:CRS84`, each
+/// parsed by its own GDAL importer. GDAL's catch-all `OSRSetFromUserInput` is never used: given a
+/// path or a URL it reads the file or the network, and CRS text comes from manifests, record
+/// headers and `dataset.json`, files that may come from anywhere. Coordinates always use the
+/// traditional GIS axis order (x = easting or longitude), whatever the authority says
+/// (`OAMS_TRADITIONAL_GIS_ORDER`).
 public struct CRS: Sendable, CustomStringConvertible {
     /// WKT2 (2019) text of the CRS, as exported by `OSRExportToWktEx`.
     public let wkt: String
     /// The EPSG code when the CRS is, or is identified as, an EPSG one (`OSRAutoIdentifyEPSG`).
     public let epsg: Int?
 
-    /// Parses any definition GDAL's `OSRSetFromUserInput` accepts.
-    /// - Throws: ``RasterError/Kind/crs`` naming the definition when GDAL rejects it.
+    /// Parses `EPSG:<code>`, WKT, a PROJ string or `OGC:CRS84`.
+    /// - Throws: ``RasterError/Kind/crs`` naming the definition when it is none of these or GDAL rejects it.
     public init(_ definition: String) throws(RasterError) {
         GDALRuntime.ensureInitialized()
         let trimmed = definition.trimmingCharactersInWhitespace()
-        guard !trimmed.isEmpty, let handle = OSRNewSpatialReference(nil) else {
-            throw RasterError(.crs, operation: "parse CRS", subject: "\"\(definition)\"", message: "empty definition")
+        func failure(_ message: String) -> RasterError {
+            RasterError(.crs, operation: "parse CRS", subject: "\"\(definition.prefix(200))\"", message: message)
         }
+        guard !trimmed.isEmpty, let handle = OSRNewSpatialReference(nil) else { throw failure("empty definition") }
         defer { OSRDestroySpatialReference(handle) }
         GDALRuntime.resetError()
-        guard OSRSetFromUserInput(handle, trimmed) == OGRERR_NONE else {
-            throw RasterError(
-                .crs, operation: "parse CRS", subject: "\"\(definition)\"",
-                message: GDALRuntime.lastErrorMessage(or: "not a CRS definition GDAL understands"))
-        }
+        try Self.importDefinition(trimmed, into: handle, failure: failure)
         try self.init(copying: handle, subject: definition)
+    }
+
+    /// Fills `handle` from a definition with the importer its form calls for.
+    private static func importDefinition(_ text: String, into handle: OGRSpatialReferenceH,
+                                         failure: (String) -> RasterError) throws(RasterError) {
+        let upper = text.uppercased()
+        let error: OGRErr
+        if upper.hasPrefix("EPSG:") {
+            guard let code = Int32(text.dropFirst(5)), code > 0 else { throw failure("expected EPSG:<positive integer>") }
+            error = OSRImportFromEPSG(handle, code)
+        } else if upper == "OGC:CRS84" {
+            error = OSRSetWellKnownGeogCS(handle, "CRS84")
+        } else if text.hasPrefix("+") {
+            // `+init=` reads PROJ's init files: refused like any other file access.
+            guard !text.contains("+init") else { throw failure("PROJ strings with +init are not accepted") }
+            error = OSRImportFromProj4(handle, text)
+        } else if let first = upper.first, first.isASCII, first.isLetter, text.contains("[") {
+            error = text.withCString { cString in
+                var cursor: UnsafeMutablePointer<CChar>? = UnsafeMutablePointer(mutating: cString)
+                return OSRImportFromWkt(handle, &cursor)
+            }
+        } else {
+            throw failure("expected EPSG:<code>, WKT, a PROJ string (+proj=…) or OGC:CRS84")
+        }
+        guard error == OGRERR_NONE else { throw failure(GDALRuntime.lastErrorMessage(or: "not a CRS GDAL understands")) }
     }
 
     /// The EPSG CRS with this code.
@@ -69,9 +94,8 @@ public struct CRS: Sendable, CustomStringConvertible {
             throw RasterError(.crs, operation: "create CRS", subject: description, message: "out of memory")
         }
         defer { OSRDestroySpatialReference(handle) }
-        guard OSRSetFromUserInput(handle, wkt) == OGRERR_NONE else {
-            throw RasterError(.crs, operation: "parse CRS", subject: description,
-                              message: GDALRuntime.lastErrorMessage())
+        try Self.importDefinition(wkt, into: handle) { message in
+            RasterError(.crs, operation: "parse CRS", subject: "WKT of a CRS", message: message)
         }
         OSRSetAxisMappingStrategy(handle, OAMS_TRADITIONAL_GIS_ORDER)
         return try body(handle)

@@ -33,9 +33,12 @@ public struct GridSpec: Sendable, Equatable, CustomStringConvertible {
 
     /// The grid covering `bounds` exactly with `pixelSize` pixels (the size is rounded to whole pixels).
     public init(crs: CRS, bounds: BoundingBox, pixelSize: Double) throws(RasterError) {
-        try self.init(
-            crs: crs, originX: bounds.minX, originY: bounds.maxY, pixelSize: pixelSize,
-            width: Int((bounds.width / pixelSize).rounded()), height: Int((bounds.height / pixelSize).rounded()))
+        let (width, height) = ((bounds.width / pixelSize).rounded(), (bounds.height / pixelSize).rounded())
+        guard width.isFinite, height.isFinite, (0...Double(Int32.max)).contains(width), (0...Double(Int32.max)).contains(height) else {
+            throw RasterError(.grid, operation: "make grid", subject: "\(bounds)",
+                              message: "\(width) × \(height) pixels of \(pixelSize) is not a grid GDAL can hold")
+        }
+        try self.init(crs: crs, originX: bounds.minX, originY: bounds.maxY, pixelSize: pixelSize, width: Int(width), height: Int(height))
     }
 
     /// The grid's geotransform `(originX, pixelSize, 0, originY, 0, -pixelSize)`.

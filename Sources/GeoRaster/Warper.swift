@@ -109,6 +109,9 @@ public enum Warper {
         for raster in input.rasters {
             _ = try raster.geoTransform
             _ = try raster.crs
+            guard raster.bandCount > 0 else {
+                throw RasterError(.read, operation: "warp", subject: raster.path, message: "the raster has no bands")
+            }
             if let bands = input.bands {
                 for b in bands where !(1...raster.bandCount).contains(b) {
                     throw RasterError(.read, operation: "select band \(b)", subject: raster.path,

@@ -49,9 +49,14 @@ public struct AdamW<T: BLASScalar>: Sendable, Equatable {
         }
     }
 
+    /// `base^n` by squaring: O(log n) multiplications, whatever step an optimizer file claims.
     private func pow(_ base: T, _ n: Int) -> T {
-        var result: T = 1
-        for _ in 0..<n { result *= base }
+        var (result, factor, k): (T, T, Int) = (1, base, n)
+        while k > 0 {
+            if k & 1 == 1 { result *= factor }
+            factor *= factor
+            k >>= 1
+        }
         return result
     }
 }

@@ -35,6 +35,12 @@ extension MSADModel: NamedParameters where T == Float {
             throw CheckpointError(file: path, message: "no model configuration (\"\(Self.configKey)\") in the header metadata")
         }
         if let problem = config.problem { throw CheckpointError(file: path, message: "model configuration: \(problem)") }
+        // The configuration decides how much memory the model takes: it is built only when the
+        // file holds enough values to fill most of it (a missing tensor is then named by `load`).
+        let stored = tensors.values.reduce(0) { $0 + $1.values.count }
+        guard let needed = config.parameterCount, needed <= 2 * stored else {
+            throw CheckpointError(file: path, message: "holds \(stored) values; its model configuration needs \(config.parameterCount ?? -1)")
+        }
         self.init(config: config)
         do {
             try load(tensors: tensors)

@@ -1,3 +1,5 @@
+import ShardFormat
+
 /// The training objective.
 public enum LossKind: String, Codable, Sendable, CaseIterable {
     /// MSAD (DESIGN.md): soft cross-sensor targets per token index, across the records of a batch.
@@ -69,6 +71,28 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if projection < 1 { return "projection must be positive" }
         if !(temperature > 0) { return "temperature must be positive" }
         if !(0..<1).contains(smoothing) { return "smoothing must be in [0, 1)" }
+        guard let count = parameterCount, count <= Self.maxParameters else {
+            return "the model would have more than \(Self.maxParameters) parameters"
+        }
         return nil
+    }
+
+    /// The most parameters a model may have (2 GB of Float32); a configuration read from a file
+    /// is checked against it before anything is allocated.
+    public static let maxParameters = 500_000_000
+
+    /// Parameters of the model this configuration builds, or `nil` when the count overflows:
+    /// per sensor, the patch embedding `C·p²·D + D + G²·D`, `depth` blocks of `12D² + 13D`, the
+    /// final norm `2D`, and the head `D·E + E + E² + E + 2E` (checked against `MSADModel` in tests).
+    public var parameterCount: Int? {
+        let (d, e) = (width, projection)
+        guard let block = Checked.sum(of: [Checked.product(12, d, d), Checked.product(13, d)].map { $0 ?? -1 }),
+              let blocks = Checked.product(depth, block),
+              let head = Checked.sum(of: [Checked.product(d, e), e, Checked.product(e, e), Checked.product(3, e)].map { $0 ?? -1 }) else { return nil }
+        return Checked.sum(of: sensors.map { s in
+            let embedding = Checked.sum(of: [Checked.product(s.channels, s.pixelsPerToken, s.pixelsPerToken, d), d,
+                                             Checked.product(grid, grid, d)].map { $0 ?? -1 })
+            return Checked.sum(of: [embedding ?? -1, blocks, Checked.product(2, d) ?? -1, head]) ?? -1
+        })
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import ShardFormat
 
 /// A failure reading or writing a checkpoint, naming the file and what is wrong.
 public struct CheckpointError: Error, CustomStringConvertible, Sendable {
@@ -65,7 +66,7 @@ public enum SafeTensors {
         for (name, entry) in header where name != "__metadata__" {
             guard let e = entry as? [String: Any], e["dtype"] as? String == "F32", let shape = e["shape"] as? [Int],
                   let offsets = e["data_offsets"] as? [Int], offsets.count == 2, offsets[0] >= 0, offsets[0] <= offsets[1],
-                  offsets[1] <= body.count, offsets[1] - offsets[0] == 4 * shape.reduce(1, *), shape.allSatisfy({ $0 >= 0 }) else {
+                  offsets[1] <= body.count, let size = Checked.product(of: shape + [4]), offsets[1] - offsets[0] == size else {
                 throw CheckpointError(file: path, message: "tensor \(name): not a well-formed F32 entry within the file")
             }
             let bytes = body.dropFirst(offsets[0]).prefix(offsets[1] - offsets[0])

@@ -33,6 +33,17 @@ public struct TrainingState: Codable, Sendable, Equatable {
     /// File names in the run directory.
     public var checkpoint: String
     public var optimizer: String
+
+    /// The first field a resume cannot trust, or `nil`.
+    var problem: String? {
+        if let problem = options.problem { return "options: \(problem)" }
+        guard (0...options.steps).contains(step) else { return "step \(step) outside 0…\(options.steps)" }
+        guard loader.epoch >= 0, loader.position >= 0 else { return "loader epoch \(loader.epoch) and position \(loader.position) must be 0 or more" }
+        for name in [checkpoint, optimizer] where name.isEmpty || name.contains("/") || name.hasPrefix(".") {
+            return "\"\(name)\" is not a file name in the run directory"
+        }
+        return nil
+    }
 }
 
 /// Trains an ``MSADModel`` on a GeoPairs dataset through a ``PairLoader``, writing into a run
@@ -96,7 +107,7 @@ public final class Trainer {
             guard model.config == config else {
                 throw TrainingError("\(saved.checkpoint) holds a model configured differently from this dataset and these options")
             }
-            optimizer = try Self.readOptimizer(runDirectory + "/" + saved.optimizer, parameterCount: model.parameterCount)
+            optimizer = try Self.readOptimizer(runDirectory + "/" + saved.optimizer, parameterCount: model.parameterCount, step: saved.step)
             step = saved.step
             try TrainingLog.truncate(runDirectory + "/" + Self.logFile, after: step)
         } else {
@@ -208,14 +219,18 @@ public final class Trainer {
     }
 
     static func readState(_ path: String) throws -> TrainingState {
+        let state: TrainingState
         do {
-            return try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            state = try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
             throw TrainingError("\(path): not a readable training state: \(error)")
         }
+        if let problem = state.problem { throw TrainingError("\(path): \(problem)") }
+        return state
     }
 
-    static func readOptimizer(_ path: String, parameterCount: Int) throws -> AdamW<Float> {
+    /// Reads AdamW's moments and settings; `step` is the run's, which the file must agree with.
+    static func readOptimizer(_ path: String, parameterCount: Int, step expectedStep: Int) throws -> AdamW<Float> {
         let (tensors, metadata) = try SafeTensors.read(path)
         guard let m = tensors["exp_avg"]?.values, let v = tensors["exp_avg_sq"]?.values, m.count == parameterCount, v.count == parameterCount,
               let step = metadata["step"].flatMap(Int.init), let beta1 = metadata["beta1"].flatMap(Float.init),
@@ -223,6 +238,7 @@ public final class Trainer {
               let decay = metadata["weight_decay"].flatMap(Float.init) else {
             throw CheckpointError(file: path, message: "not an optimizer state for \(parameterCount) parameters")
         }
+        guard step == expectedStep else { throw CheckpointError(file: path, message: "optimizer step \(step), the run is at step \(expectedStep)") }
         var optimizer = AdamW<Float>(parameterCount: parameterCount, beta1: beta1, beta2: beta2, epsilon: eps, weightDecay: decay)
         optimizer.step = step
         optimizer.firstMoment = m

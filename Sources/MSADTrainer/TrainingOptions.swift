@@ -78,6 +78,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         if !(clipNorm > 0) { return "--clip must be positive" }
         if checkpointEvery < 1 { return "--checkpoint-every must be positive" }
         if workers < 1 || blasThreads < 1 { return "--workers and --blas-threads must be positive" }
+        if let grid, grid < 1 { return "--grid must be positive" }
         return nil
     }
 }

@@ -44,6 +44,9 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         if let state, state.seed != config.seed {
             throw LoaderError("the saved state has seed \(state.seed), the configuration \(config.seed)")
         }
+        if let state, state.epoch < 0 || state.position < 0 {
+            throw LoaderError("the saved state's epoch (\(state.epoch)) and position (\(state.position)) must be 0 or more")
+        }
         self.config = config
         reader = try DatasetReader(directory: config.directory)
         let index = reader.index
@@ -113,6 +116,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
 
     /// Moves to an epoch; its first batch is next unless it is the epoch the state is already in.
     public func setEpoch(_ epoch: Int) {
+        precondition(epoch >= 0, "PairLoader.setEpoch: epochs count from 0, got \(epoch)")
         lock.withLock {
             if current.epoch != epoch { current = LoaderState(seed: config.seed, epoch: epoch, position: 0) }
         }

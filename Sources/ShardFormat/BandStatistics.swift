@@ -78,6 +78,25 @@ public struct BandStatistics: Codable, Sendable, Equatable {
         for i in histogram.indices { histogram[i] += other.histogram[i] }
     }
 
+    /// Why these statistics (read from a file) cannot be used, or `nil`: a histogram range of two
+    /// finite numbers, low < high; 1…65536 bins of non-negative counts whose total fits an `Int`; a
+    /// non-negative count; finite moments with M2 ≥ 0.
+    public var problem: String? {
+        guard histogramRange.count == 2, histogramRange.allSatisfy(\.isFinite), histogramRange[0] < histogramRange[1] else {
+            return "histogramRange \(histogramRange) is not [low, high] with low < high"
+        }
+        guard (1...65_536).contains(histogram.count), Checked.sum(of: histogram) != nil else {
+            return "histogram of \(histogram.count) bins with negative or overflowing counts"
+        }
+        guard count >= 0, mean.isFinite, m2.isFinite, m2 >= 0 else { return "count \(count), mean \(mean), m2 \(m2) are not valid moments" }
+        return nil
+    }
+
+    /// True when `other` can be merged into these statistics (same histogram range and bins).
+    public func isMergeable(with other: BandStatistics) -> Bool {
+        other.histogram.count == histogram.count && other.histogramRange == histogramRange
+    }
+
     /// The value below which `fraction` of the counted values lie, from the histogram (bin midpoint).
     public func percentile(_ fraction: Double) -> Double? {
         let total = histogram.reduce(0, +)

@@ -23,11 +23,47 @@ struct BuildJournal: Codable, Equatable {
     static func load(directory: String) throws -> BuildJournal? {
         let path = (directory as NSString).appendingPathComponent(fileName)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        let journal: BuildJournal
         do {
-            return try JSONDecoder().decode(BuildJournal.self, from: data)
+            journal = try JSONDecoder().decode(BuildJournal.self, from: data)
         } catch {
             throw ShardError(.corrupt, file: path, message: "unreadable build journal (use --force to start over): \(error)")
         }
+        if let problem = journal.problem {
+            throw ShardError(.corrupt, file: path, message: "build journal: \(problem) (use --force to start over)")
+        }
+        return journal
+    }
+
+    /// The first field a resume cannot trust, or `nil`.
+    var problem: String? {
+        guard resumePosition >= 0 else { return "resumePosition \(resumePosition) is negative" }
+        for (i, shard) in shards.enumerated() {
+            let info = shard.info
+            if let problem = DatasetIndex.shardPathProblem(info.file) ?? (info.file.hasPrefix("shards/") ? nil : "not under shards/") {
+                return "shards[\(i)].info.file: \(problem)"
+            }
+            guard info.records >= 0, info.bytes >= 0, shard.keys.count == info.records else {
+                return "shards[\(i)]: \(info.records) records, \(shard.keys.count) keys, \(info.bytes) bytes"
+            }
+            for (sensor, bands) in shard.statistics {
+                for (b, stats) in bands.enumerated() {
+                    if let problem = stats.problem { return "shards[\(i)].statistics.\(sensor)[\(b)]: \(problem)" }
+                }
+            }
+        }
+        // The writer merges these statistics shard by shard: shapes must agree and counts add up.
+        let sensors = Set(shards.flatMap(\.statistics.keys))
+        for sensor in sensors {
+            let all = shards.compactMap { $0.statistics[sensor] }
+            guard let first = all.first, all.allSatisfy({ $0.count == first.count }) else { return "statistics of \(sensor) disagree in band count" }
+            for b in first.indices {
+                guard all.allSatisfy({ $0[b].isMergeable(with: first[b]) }), Checked.sum(of: all.map { $0[b].count }) != nil else {
+                    return "statistics of \(sensor) band \(b) cannot be merged"
+                }
+            }
+        }
+        return nil
     }
 
     func save(directory: String) throws {

@@ -36,6 +36,14 @@ extension DatasetIndex {
                 }
             }
         }
+        for (sensor, bands) in statistics {
+            for (b, stats) in bands.enumerated() { if let p = stats.problem { problems.append("statistics.\(sensor)[\(b)]: \(p)") } }
+        }
+        for (split, perSensor) in splitStatistics {
+            for (sensor, bands) in perSensor {
+                for (b, stats) in bands.enumerated() { if let p = stats.problem { problems.append("splitStatistics.\(split).\(sensor)[\(b)]: \(p)") } }
+            }
+        }
         check(splits.values.allSatisfy { $0 >= 0 }, "splits", "negative record count")
         var directoryFiles: Set<String> = []
         for (i, shard) in shards.enumerated() {

@@ -29,6 +29,8 @@ public final class DatasetWriter {
     public var onShardCompleted: ((ShardInfo) -> Void)?
 
     /// Opens a dataset directory for writing, resuming from its journal when the fingerprint matches.
+    /// A directory that is a symbolic link, or that holds anything but a GeoPairs dataset's files,
+    /// is refused before anything in it is touched.
     /// - Parameters:
     ///   - fingerprint: identifies the configuration (e.g. a hash of manifest and inputs); a journal
     ///     with another fingerprint is an error unless `restart` is set.
@@ -41,6 +43,7 @@ public final class DatasetWriter {
         self.fingerprint = fingerprint
         let fm = FileManager.default
         let shardDir = (directory as NSString).appendingPathComponent("shards")
+        try OutputDirectory.check(directory)
         if restart {
             try? fm.removeItem(atPath: shardDir)
             try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(BuildJournal.fileName))
@@ -136,8 +139,8 @@ public final class DatasetWriter {
         for shard in shards {
             splits[shard.info.split, default: 0] += shard.info.records
             for (sensor, bands) in shard.statistics {
-                Self.merge(bands, into: &statistics[sensor])
-                Self.merge(bands, into: &splitStatistics[shard.info.split, default: [:]][sensor])
+                try Self.merge(bands, into: &statistics[sensor], sensor: sensor, directory: directory)
+                try Self.merge(bands, into: &splitStatistics[shard.info.split, default: [:]][sensor], sensor: sensor, directory: directory)
             }
         }
         let index = DatasetIndex(name: name, grid: grid, sensors: sensors, splits: splits, shards: shards.map(\.info),
@@ -147,8 +150,14 @@ public final class DatasetWriter {
         return index
     }
 
-    private static func merge(_ bands: [BandStatistics], into target: inout [BandStatistics]?) {
-        if target == nil { target = bands; return }
+    /// Merges per-shard statistics; those of resumed shards come from the journal, a file, so a
+    /// mismatch is an error rather than a trap.
+    private static func merge(_ bands: [BandStatistics], into target: inout [BandStatistics]?, sensor: String, directory: String) throws {
+        guard let current = target else { target = bands; return }
+        guard current.count == bands.count, zip(current, bands).allSatisfy({ $0.isMergeable(with: $1) }) else {
+            throw ShardError(.corrupt, file: directory, location: "sensor \(sensor)",
+                             message: "statistics of a resumed shard do not match this build's; start over")
+        }
         for b in bands.indices { target![b].merge(bands[b]) }
     }
 }

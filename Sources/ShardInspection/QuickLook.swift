@@ -9,6 +9,9 @@ public enum QuickLook {
     /// grey (one); otherwise the first three bands (or the first band when it has fewer than three).
     public static func render(reader: DatasetReader, key: String, bands: [String: [Int]] = [:], height: Int = 256,
                               output: String) throws {
+        guard (1...4096).contains(height) else {
+            throw ShardError(.invalidArgument, file: key, message: "a quick-look height of \(height) pixels is outside 1…4096")
+        }
         let (location, meta) = try RecordLookup.find(reader: reader, key: key)
         let codec = ZstdCodec()
         var panels: [(width: Int, rgb: [UInt8])] = []  // RGB, band-sequential, `height` rows
@@ -28,7 +31,8 @@ public enum QuickLook {
                 }
             }
             let channels = stretched.count == 3 ? stretched : [stretched[0], stretched[0], stretched[0]]
-            let outWidth = max(1, Int((Double(w) * Double(height) / Double(h)).rounded()))
+            // Panels keep their aspect ratio up to 16:1, so that a 1×100000 patch cannot ask for a huge canvas.
+            let outWidth = max(1, min(16 * height, Int((Double(w) * Double(height) / Double(h)).rounded())))
             var rgb = [UInt8](repeating: 0, count: 3 * height * outWidth)
             for ch in 0..<3 {
                 for y in 0..<height {
