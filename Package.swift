@@ -39,9 +39,14 @@ let package = Package(
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
         .executableTarget(name: "train-msad", dependencies: ["CLICore", "MSADTrainer", "PairLoader"]),
         .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer"]),
+        // Scripts/fuzz.sh builds it with libFuzzer; a plain build runs the seeded mutation loop.
+        .executableTarget(name: "geopairs-fuzz", dependencies: ["FuzzHarness", "TestSupport"]),
 
         // Shared by the test targets: real-data lookup, temporary folders, running programs.
         .target(name: "TestSupport", dependencies: ["ShardFormat"], path: "Tests/TestSupport"),
+        // The fuzz targets' harness, shared by geopairs-fuzz and the crash-regression tests.
+        .target(name: "FuzzHarness", dependencies: ["ShardFormat", "PairLoader", "MSADTrainer", "TestSupport"], path: "Tests/FuzzHarness"),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness", "DatasetBuilder", "TestSupport"]),
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster", "TestSupport"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport"]),
         .testTarget(name: "MSADTrainerTests", dependencies: ["MSADTrainer", "PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),

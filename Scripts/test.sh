@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds (failing on any compiler warning), runs
-# every test. Real-raster tests run when GEOPAIRS_REAL_DATA names the shared data folder.
+# every test, then a bounded, seeded fuzz pass (Scripts/fuzz.sh, GEOPAIRS_FUZZ_SECONDS, default 120)
+# and the reader, loader and pipeline suites under AddressSanitizer and ThreadSanitizer
+# (Scripts/sanitize.sh). Real-raster tests run when GEOPAIRS_REAL_DATA names the shared data folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/env.sh
@@ -14,6 +16,12 @@ if grep -q "warning:" "$log"; then
   echo "test.sh: the build printed warnings; GeoPairs builds with zero warnings" >&2
   exit 1
 fi
+
+echo "== fuzz (bounded, seeded)"
+bash Scripts/fuzz.sh "${GEOPAIRS_FUZZ_SECONDS:-120}"
+
+echo "== sanitizers"
+bash Scripts/sanitize.sh
 
 echo "== swift test${GEOPAIRS_REAL_DATA:+ (real data: $GEOPAIRS_REAL_DATA)}"
 if python3 -c "import torch" 2>/dev/null; then

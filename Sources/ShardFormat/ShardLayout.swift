@@ -111,6 +111,9 @@ struct Footer: Equatable {
         return w.bytes
     }
 
+    /// The largest possible ratio of a zstd frame's content to its size (a 4-byte RLE block per 128 KiB).
+    static let maxExpansion = 32_768
+
     /// Parses a footer, checking every offset and size against the file and the limits.
     static func parse(_ bytes: [UInt8], footerOffset: Int, file: String, limits: ReaderLimits) throws -> Footer {
         var r = ByteCursor(bytes, file: file, part: "footer index")
@@ -162,6 +165,11 @@ struct Footer: Equatable {
                 guard channels > 0, height > 0, width > 0 else { throw bad("\(what) of \(channels)×\(height)×\(width) is empty") }
                 guard let raw = Checked.product(channels, height, width, dtype.size), raw <= limits.maxFrameBytes else {
                     throw ShardError(.tooLarge, file: file, location: place, message: "\(what) of \(channels)×\(height)×\(width) exceeds the limit")
+                }
+                // zstd stores at most 128 KiB per 4-byte RLE block, so no frame expands more than
+                // 32768-fold: a declared size beyond that is a lie, and would size a buffer from nothing.
+                guard let most = Checked.product(size, Self.maxExpansion), raw <= most else {
+                    throw bad("\(what) of \(size) bytes cannot hold \(raw) bytes")
                 }
                 guard frameOffset == cursor, size <= footerOffset - frameOffset else {
                     throw bad("frame at \(frameOffset)+\(size) does not follow the record layout")
