@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""PyTorch cross-check of train-msad (written from DESIGN.md's MSAD section and README's model
-description, not from the Swift code).
+"""PyTorch cross-check of train-msad (written from the MSAD formula and the model description in the
+README, not from the Swift code).
 
     python3 Scripts/msad_reference.py RUN            # compare loss and every gradient (rel. error ≤ 1e-3)
     python3 Scripts/msad_reference.py RUN --bench N  # also time N PyTorch CPU training steps on the batch

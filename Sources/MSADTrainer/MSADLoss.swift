@@ -1,5 +1,5 @@
 /// The MSAD loss of X-STARS between two sensors' projected tokens at one token index
-/// (see DESIGN.md, "MSAD"), with its exact gradient.
+/// (the formula is in the README, "train-msad and MSADTrainer"), with its exact gradient.
 ///
 /// ```
 /// logits  = B · Aᵀ / τ

@@ -2,7 +2,7 @@ import ShardFormat
 
 /// The training objective.
 public enum LossKind: String, Codable, Sendable, CaseIterable {
-    /// MSAD (DESIGN.md): soft cross-sensor targets per token index, across the records of a batch.
+    /// MSAD (README, "train-msad"): soft cross-sensor targets per token index, across the records of a batch.
     case msad
     /// Patch correspondence: InfoNCE over every token of the batch, same position of the other sensor positive.
     case msadDense = "msad-dense"
