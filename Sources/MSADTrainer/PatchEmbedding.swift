@@ -20,6 +20,8 @@ public struct PatchEmbedding<T: BLASScalar>: Parameters, Sendable {
     /// `[B, C, H, W]` values (H = W = G·p) → (B·G²)×(C·p·p) token pixels, row `k·G² + i`.
     public func tokens(_ batch: UnsafeBufferPointer<T>, records: Int) -> Matrix<T> {
         let p = pixelsPerToken, side = grid * p, per = channels * p * p
+        // Reads below are unchecked: the batch must hold exactly `records` patches of C×side×side.
+        precondition(batch.count == records * channels * side * side, "PatchEmbedding: a batch of \(batch.count) values for \(records) patches of \(channels)×\(side)×\(side)")
         var out = Matrix<T>(zeros: records * grid * grid, per)
         for k in 0..<records {
             for ty in 0..<grid {

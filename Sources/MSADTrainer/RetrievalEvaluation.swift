@@ -41,6 +41,14 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
             throw TrainingError("\(error)")
         }
         guard !loader.records.isEmpty else { throw TrainingError("split \"\(split)\" of \(dataset) has no record with \(gallery) and \(query)") }
+        // The encoders read patches of the shape they were built for: the dataset's must match.
+        for (index, name) in [(g, gallery), (q, query)] {
+            let sensor = model.config.sensors[index], side = model.config.grid * sensor.pixelsPerToken
+            let shape = loader.reader.index.sensor(name)?.shape ?? []
+            guard shape == [sensor.channels, side, side] else {
+                throw TrainingError("the checkpoint's \(name) encoder takes \(sensor.channels)×\(side)×\(side) patches; \(dataset) has \(shape)")
+            }
+        }
         var tokens: [[Float]] = [[], [], [], []]     // trained gallery, trained query, random gallery, random query
         var records = 0
         try loader.forEach { batch in

@@ -43,6 +43,17 @@ struct HostileRunFileTests {
         }
     }
 
+    @Test("evaluate refuses a checkpoint whose encoders expect other patch shapes than the dataset has (they would read past the batch)")
+    func checkpointForAnotherDataset() throws {
+        let dataset = try TrainerFixtures.correlatedDataset()
+        // The dataset has fine 2×8×8 and coarse 1×4×4; this model expects fine with 3 channels.
+        let sensors = [ModelConfig.Sensor(name: "fine", channels: 3, pixelsPerToken: 4), .init(name: "coarse", channels: 1, pixelsPerToken: 2)]
+        let model = MSADModel<Float>(config: ModelConfig(sensors: sensors, grid: 2, width: 8, depth: 1, heads: 2, projection: 4))
+        #expect { try RetrievalReport.evaluate(model: model, dataset: dataset, split: "val", gallery: "fine", query: "coarse") } throws: {
+            "\($0)".contains("3×8×8") && "\($0)".contains("[2, 8, 8]")
+        }
+    }
+
     @Test("safetensors entries whose shape product overflows are refused")
     func overflowingShape() throws {
         let path = TestEnvironment.temporaryDirectory() + "/shape.safetensors"
