@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "FuzzHarness", dependencies: ["ShardFormat", "PairLoader", "MSADTrainer", "TestSupport"], path: "Tests/FuzzHarness"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness", "DatasetBuilder", "TestSupport"]),
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster", "TestSupport"]),
-        .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport"]),
+        .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport", "FuzzHarness"]),
         .testTarget(name: "MSADTrainerTests", dependencies: ["MSADTrainer", "PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
         .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
         .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster", "TestSupport"]),

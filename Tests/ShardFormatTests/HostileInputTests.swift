@@ -1,4 +1,5 @@
 import Foundation
+import FuzzHarness
 import ShardFormat
 import Testing
 import TestSupport
@@ -195,17 +196,7 @@ struct HostileInputTests {
             }
             ShardSurgery.repairChecksums(&bytes)
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            if let reader = try? ShardReader(path: path) {
-                let codec = ZstdCodec()
-                var scratch: [UInt8] = []
-                for i in 0..<reader.recordCount {
-                    _ = try? reader.metadata(at: i)
-                    for frame in reader.entries[i].frames {
-                        var out = [UInt8](repeating: 0, count: frame.rawSize)
-                        _ = try? out.withUnsafeMutableBytes { try reader.read(frame, into: $0, codec: codec, scratch: &scratch) }
-                    }
-                }
-            }
+            FuzzHarness.readEverything(try FileByteSource(path: path))
             _ = DatasetVerifier.verify(directory: dir)
             _ = try? DatasetReader(directory: dir)
         }
