@@ -83,6 +83,13 @@ final class BatchPrefetcher: @unchecked Sendable {
     /// Stops the workers, drops prefetched batches and waits until no worker runs. Safe to call
     /// from any thread but a worker's, any number of times, also while another thread is in `take()`.
     func stop() {
+        cancel()
+        group.wait()
+    }
+
+    /// Like ``stop()``, without waiting: a waiting `take()` returns `nil` at once and the workers
+    /// end after their current batch (for cancellation handlers, which must not block).
+    func cancel() {
         let wasRunning: Bool = condition.withLock {
             defer { stopped = true }
             ready.removeAll()
@@ -90,7 +97,6 @@ final class BatchPrefetcher: @unchecked Sendable {
             return !stopped
         }
         if wasRunning { for _ in 0..<workers { permits.signal() } }
-        group.wait()
     }
 
     /// Workers still running (they end at the end of the range or at `stop()`).

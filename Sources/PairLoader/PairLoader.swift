@@ -163,7 +163,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
                         DispatchQueue.global().async { continuation.resume(with: Result { try iterator.nextBatch() }) }
                     }
                 } onCancel: {
-                    iterator.stop()
+                    iterator.prefetcher.cancel()    // must not block; releasing the iterator joins the workers
                 }
             }
         }
@@ -173,7 +173,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
     /// a thrown error) or `stop()` stops its workers, waits for them and frees prefetched batches.
     public final class Iterator: IteratorProtocol, @unchecked Sendable {
         private let loader: PairLoader
-        private let prefetcher: BatchPrefetcher
+        let prefetcher: BatchPrefetcher
         private let epoch: Int
 
         init(loader: PairLoader) {
