@@ -154,7 +154,8 @@ public final class DatasetWriter {
     /// mismatch is an error rather than a trap.
     private static func merge(_ bands: [BandStatistics], into target: inout [BandStatistics]?, sensor: String, directory: String) throws {
         guard let current = target else { target = bands; return }
-        guard current.count == bands.count, zip(current, bands).allSatisfy({ $0.isMergeable(with: $1) }) else {
+        guard current.count == bands.count,
+              zip(current, bands).allSatisfy({ $0.isMergeable(with: $1) && Checked.sum(of: [$0.count, $1.count]) != nil }) else {
             throw ShardError(.corrupt, file: directory, location: "sensor \(sensor)",
                              message: "statistics of a resumed shard do not match this build's; start over")
         }
