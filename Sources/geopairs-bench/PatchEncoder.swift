@@ -17,6 +17,8 @@ enum PatchEncoder {
         var schemas: [SensorSchema] = []
         let encoder = RecordEncoder()
         var writer: DatasetWriter?
+        var inputs: [String: InputFile] = [:]
+        var grid: GridInfo?
         for line in lines {
             let (key, split, paths) = (line[0], line[1], Array(line[2...]))
             var metas: [SensorMetadata] = [], arrays: [[UInt8]] = []
@@ -30,15 +32,21 @@ enum PatchEncoder {
                 metas.append(SensorMetadata(sensor: name, bands: (1...raster.bandCount).map { "b\($0)" }, dtype: dtype, shape: shape,
                                             geotransform: t.coefficients, crs: try raster.crs.epsg.map { "EPSG:\($0)" } ?? "", sources: [path]))
                 arrays.append(bytes)
-                if schemas.count < names.count { schemas.append(SensorSchema(name: name, bands: metas.last!.bands, dtype: dtype, shape: shape)) }
+                if schemas.count < names.count {
+                    schemas.append(SensorSchema(name: name, bands: metas.last!.bands, dtype: dtype, gsd: t.pixelWidth, shape: shape))
+                }
+                inputs[path] = InputFile(path: path, bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
             }
             if writer == nil { writer = try DatasetWriter(directory: arguments[1], sensors: schemas, fingerprint: "naive", restart: true) }
             let t = metas[0].geotransform
             let footprint = [t[0], t[3] + Double(metas[0].shape[1]) * t[5], t[0] + Double(metas[0].shape[2]) * t[1], t[3]]
+            let patch = footprint[2] - footprint[0]
+            grid = grid ?? GridInfo(crs: metas[0].crs, patchSize: patch, stride: patch)
             let record = Record(metadata: RecordMetadata(key: key, cell: [0, 0], split: split, footprint: footprint, crs: metas[0].crs,
                                                          sensors: metas), arrays: arrays)
             try writer!.append(try encoder.encode(record))
         }
-        _ = try writer?.finish(name: "naive", grid: nil, manifest: nil, inputs: [])
+        // The patches' own grid and the files they came from, like build-dataset's (their stride is not known here).
+        _ = try writer?.finish(name: "naive", grid: grid, manifest: nil, inputs: inputs.values.sorted { $0.path < $1.path })
     }
 }
