@@ -79,6 +79,11 @@ public enum Planner {
             let cols = area.maxX - x0 + eps >= p ? ((area.maxX - x0 - p + eps) / s).rounded(.down) + 1 : 0
             let rows = y0 - area.minY + eps >= p ? ((y0 - area.minY - p + eps) / s).rounded(.down) + 1 : 0
             // Inputs and areas come from files: a bogus geotransform can make the area astronomical.
+            // Keys and split blocks use whole-number coordinates; no CRS on Earth reaches ±10¹⁵.
+            guard [area.minX, area.minY, area.maxX, area.maxY].allSatisfy({ abs($0) <= 1e15 }) else {
+                problems.append("zone \(spec.name): the area \(area) lies beyond ±10¹⁵ (check the inputs' georeferencing and the area)")
+                continue
+            }
             guard cols.isFinite, rows.isFinite, cols * rows <= Double(Self.maxCellsPerZone) else {
                 problems.append("zone \(spec.name): the area spans \(cols) × \(rows) cells, more than the \(Self.maxCellsPerZone) a zone may have (check the inputs' georeferencing and the area)")
                 continue

@@ -33,10 +33,20 @@ struct HostileBuildInputTests {
         #expect(try DatasetReader(directory: dir).locations().count == 9)
     }
 
-    @Test("A geotransform of 1e200 m pixels makes an astronomical area: a plan error, not a trap")
+    @Test("Pixels of 10⁶ m (10¹¹ cells) or 10²⁰⁰ m make astronomical areas: plan errors, not traps")
     func astronomicalArea() throws {
-        let manifest = try ManifestParser.load(path: Self.manifest(input: Self.vrt(geotransform: "400000, 1e200, 0, 5800000, 0, -1e200")))
-        #expect { try Planner.plan(manifest) } throws: { "\($0)".contains("more than the 1000000000") }
+        for (geotransform, expected) in [("400000, 1e6, 0, 5800000, 0, -1e6", "more than the 1000000000"),
+                                         ("400000, 1e200, 0, 5800000, 0, -1e200", "beyond ±10¹⁵")] {
+            let manifest = try ManifestParser.load(path: Self.manifest(input: Self.vrt(geotransform: geotransform)))
+            #expect { try Planner.plan(manifest) } throws: { "\($0)".contains(expected) }
+        }
+    }
+
+    @Test("An input at x = 10¹⁹ m (beyond Int64 in keys and split blocks) is a plan error, not a trap")
+    func farAwayInput() throws {
+        // Patches of 20 km, so that cells stay apart where doubles are 2 km apart.
+        let manifest = try ManifestParser.load(path: Self.manifest(input: Self.vrt(geotransform: "1e19, 1e4, 0, 5800000, 0, -1e4"), patch: "20480"))
+        #expect { try Planner.plan(manifest) } throws: { "\($0)".contains("beyond ±10¹⁵") }
     }
 
     @Test("Patch sides of zero, infinite or a billion pixels, and infinite bbox numbers, are manifest problems")
