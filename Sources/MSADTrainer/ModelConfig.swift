@@ -86,13 +86,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// final norm `2D`, and the head `D·E + E + E² + E + 2E` (checked against `MSADModel` in tests).
     public var parameterCount: Int? {
         let (d, e) = (width, projection)
-        guard let block = Checked.sum(of: [Checked.product(12, d, d), Checked.product(13, d)].map { $0 ?? -1 }),
-              let blocks = Checked.product(depth, block),
-              let head = Checked.sum(of: [Checked.product(d, e), e, Checked.product(e, e), Checked.product(3, e)].map { $0 ?? -1 }) else { return nil }
-        return Checked.sum(of: sensors.map { s in
-            let embedding = Checked.sum(of: [Checked.product(s.channels, s.pixelsPerToken, s.pixelsPerToken, d), d,
-                                             Checked.product(grid, grid, d)].map { $0 ?? -1 })
-            return Checked.sum(of: [embedding ?? -1, blocks, Checked.product(2, d) ?? -1, head]) ?? -1
-        })
+        guard let block = Checked.sum(Checked.product(12, d, d), Checked.product(13, d)), let blocks = Checked.product(depth, block),
+              let head = Checked.sum(Checked.product(d, e), e, Checked.product(e, e), Checked.product(3, e)) else { return nil }
+        return sensors.reduce(Optional(0)) { total, s in
+            Checked.sum(total, Checked.product(s.channels, s.pixelsPerToken, s.pixelsPerToken, d), d, Checked.product(grid, grid, d),
+                        blocks, Checked.product(2, d), head)
+        }
     }
 }

@@ -96,9 +96,6 @@ final class SampleDecoder {
             }
             let maskFrame = try shard.frame(record: slot.location.record, sensor: layout.name, kind: .mask)
             if let m = maskFrame {
-                guard m.height == h, m.width == w, m.rawSize == h * w else {
-                    throw LoaderError("record \(entry.key): \(layout.name) mask is \(m.channels)×\(m.height)×\(m.width), its data \(h)×\(w)")
-                }
                 if maskBytes.count < m.rawSize { maskBytes = [UInt8](repeating: 0, count: m.rawSize) }
                 try maskBytes.withUnsafeMutableBytes {
                     try shard.read(m, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<m.rawSize]), codec: codec,

@@ -30,12 +30,12 @@ public final class SensorBatch: @unchecked Sendable {
 
     /// Calls `body` with the `[B, C, H, W]` values; the pointer is valid only inside `body`.
     public func withUnsafeValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
-        try withExtendedLifetime(self) { try body(UnsafeBufferPointer(data)) }
+        try body(UnsafeBufferPointer(data))
     }
 
     /// Calls `body` with the `[B, H, W]` validity flags; the pointer is valid only inside `body`.
     public func withUnsafeMask<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try withExtendedLifetime(self) { try body(UnsafeBufferPointer(mask)) }
+        try body(UnsafeBufferPointer(mask))
     }
 
     /// A copy of the tensor as an array.

@@ -17,6 +17,13 @@ public enum Checked {
         return result
     }
 
+    /// The sum of non-negative values, or `nil` when one is `nil` or negative, or the sum overflows
+    /// (so that checked products can be added up directly).
+    public static func sum(_ values: Int?...) -> Int? {
+        guard values.allSatisfy({ $0 != nil }) else { return nil }
+        return sum(of: values.map { $0! })
+    }
+
     /// The sum of non-negative values, or `nil` when one is negative or the sum overflows.
     public static func sum(of values: some Sequence<Int>) -> Int? {
         var result = 0
