@@ -28,9 +28,12 @@ final class BlockWorker {
     private var rasters: [String: Raster] = [:]
     private var rasterOrder: [String] = []
     private static let maxOpenRasters = 256
+    /// Position of each input file in `dataset.json`'s `inputs`.
+    private let inputIndex: [String: Int]
 
     init(plan: BuildPlan, warpOptions: WarpOptions) {
         self.plan = plan
+        inputIndex = Dictionary(uniqueKeysWithValues: plan.inputFiles.enumerated().map { ($1, $0) })
         encoder = RecordEncoder(options: plan.manifest.encoding)
         self.warpOptions = warpOptions
     }
@@ -68,26 +71,19 @@ final class BlockWorker {
     /// One warp of every scene of a sensor over the block, all bands stacked.
     private func warp(_ sensor: SensorConfig, scenes: [(scene: Scene, bounds: BoundingBox)], box: BoundingBox, crs: CRS) throws -> WarpedBlock {
         let grid = try GridSpec(crs: crs, bounds: box, pixelSize: sensor.gsd)
-        var inputs: [WarpInput] = []
+        // The warp calls DATASETS.md gives a reader: consecutive bands that come from the same
+        // file of every scene, with the same resampling and kernel scale, share one call.
         let resampling = sensor.resamplingPerBand
-        if sensor.bands.first?.file != nil {
-            for (i, _) in sensor.bands.enumerated() {
-                let rasters = try scenes.map { try raster($0.scene.bands[i].path) }
-                let band = scenes[0].scene.bands[i].band
-                inputs.append(WarpInput(rasters: rasters, bands: rasters[0].bandCount == 1 && band == 1 ? nil : [band],
-                                        resampling: resampling[i], nodata: sensor.nodata))
-            }
-        } else {
-            // Consecutive bands with the same resampling share one warp.
-            let rasters = try scenes.map { try raster($0.scene.path) }
-            var start = 0
-            while start < sensor.bands.count {
-                var end = start + 1
-                while end < sensor.bands.count && resampling[end] == resampling[start] { end += 1 }
-                let indices = scenes[0].scene.bands[start..<end].map(\.band)
-                inputs.append(WarpInput(rasters: rasters, bands: indices, resampling: resampling[start], nodata: sensor.nodata))
-                start = end
-            }
+        let scales = plan.kernelScales[sensor.name]!
+        func call(_ b: Int) -> ([String], Resampling, [Double]) { (scenes.map { $0.scene.bands[b].path }, resampling[b], scales[b]) }
+        var inputs: [WarpInput] = []
+        var start = 0
+        while start < sensor.bands.count {
+            var end = start + 1
+            while end < sensor.bands.count && call(end) == call(start) { end += 1 }
+            inputs.append(WarpInput(rasters: try call(start).0.map(raster), bands: scenes[0].scene.bands[start..<end].map(\.band),
+                                    resampling: resampling[start], nodata: sensor.nodata, kernelScale: scales[start]))
+            start = end
         }
         let (bytes, valid) = try warpBytes(inputs, grid: grid, dtype: sensor.dtype)
         var validity = valid
@@ -122,6 +118,12 @@ final class BlockWorker {
             }
         }
         return (bytes, validity)
+    }
+
+    /// A scene's files as indices into `dataset.json`'s `inputs`: one for all bands, or one per band.
+    private func sources(of scene: Scene) -> [Int] {
+        let files = scene.bands.map { inputIndex[$0.path]! }
+        return Set(files).count == 1 ? [files[0]] : files
     }
 
     /// Cuts a cell's patch from every warped sensor, applies the filters and pairing.
@@ -169,8 +171,8 @@ final class BlockWorker {
             metas.append(SensorMetadata(
                 sensor: sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype, shape: [c, n, n],
                 geotransform: [cell.box.minX, sensor.gsd, 0, cell.box.maxY, 0, -sensor.gsd], crs: crsText,
-                nodata: sensor.nodata, validFraction: validFraction, acquired: atCentre?.scene.acquired,
-                sources: covering.flatMap(\.scene.files)))
+                nodata: sensor.nodata ?? covering.first?.scene.bands[0].nodata, validFraction: validFraction,
+                acquired: atCentre?.scene.acquired, sources: covering.map { sources(of: $0.scene) }))
             arrays.append(data)
             masks.append(validCount == n * n ? nil : mask)
         }

@@ -34,8 +34,10 @@ public enum BuildExecutor {
     ) throws -> BuildReport {
         let start = Date()
         let manifest = plan.manifest
-        let inputs = plan.inputFiles.map { InputFile(path: $0, bytes: (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0) }
-        let writer = try DatasetWriter(directory: output, sensors: schemas(manifest), sharding: manifest.sharding,
+        let inputs = plan.inputFiles.map {
+            InputFile(path: manifest.displayPath($0), bytes: (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0)
+        }
+        let writer = try DatasetWriter(directory: output, sensors: schemas(plan, warpOptions: warpOptions), sharding: manifest.sharding,
                                        fingerprint: try fingerprint(manifest, inputs: inputs), restart: restart)
         writer.onShardCompleted = onShardCompleted
         let resumeFrom = min(writer.resumePosition, plan.blocks.count)
@@ -67,16 +69,24 @@ public enum BuildExecutor {
                            recordsResumed: resumed, seconds: Date().timeIntervalSince(start))
     }
 
-    /// Exact coordinate transformations (`-et 0`) and a fixed kernel scale: a patch then has the
-    /// same pixels whether it was warped in a block or alone, which is what makes block warping correct.
-    public static let defaultWarpOptions = WarpOptions(errorThreshold: 0, fixedKernelScale: true)
+    /// Exact coordinate transformations (`-et 0`): with the plan's fixed kernel scales, a patch then
+    /// has the same pixels whether it was warped in a block or alone, which is what makes block
+    /// warping correct and every record reproducible by `gdalwarp` alone.
+    public static let defaultWarpOptions = WarpOptions(errorThreshold: 0)
 
-    /// The dataset's sensor schemas from the manifest.
-    static func schemas(_ manifest: Manifest) -> [SensorSchema] {
-        manifest.sensors.map { s in
+    /// The dataset's sensor schemas: shapes from the manifest, nodata from the manifest or shared
+    /// by every input file, and the warp recipe.
+    static func schemas(_ plan: BuildPlan, warpOptions: WarpOptions) -> [SensorSchema] {
+        let manifest = plan.manifest
+        return manifest.sensors.map { s in
             let n = Int((manifest.grid.patchSize / s.gsd).rounded())
+            let fileNodata = Set(plan.zones.flatMap { $0.scenes[s.name]!.map { $0.scene.bands[0].nodata } })
+            let recipe = WarpRecipe(
+                resampling: s.resamplingPerBand.map(\.rawValue), sourceBands: s.bands.enumerated().map { $1.index ?? (s.bands[0].file == nil ? $0 + 1 : 1) },
+                kernelScale: plan.kernelScales[s.name]!, errorThreshold: warpOptions.errorThreshold ?? 0.125, srcNodata: s.nodata,
+                validRange: s.validRange.map { [$0.lowerBound, $0.upperBound] })
             return SensorSchema(name: s.name, bands: s.bands.map(\.name), dtype: s.dtype, gsd: s.gsd, shape: [s.bands.count, n, n],
-                                nodata: s.nodata, role: s.role)
+                                nodata: s.nodata ?? (fileNodata.count == 1 ? fileNodata.first! : nil), role: s.role, warp: recipe)
         }
     }
 

@@ -42,10 +42,14 @@ public struct BuildPlan: Sendable {
     public var blocks: [PlanBlock]
     /// Cells dropped because they straddle split blocks (or lie in a split buffer).
     public var droppedAtSplitEdges: Int
+    /// Per sensor, per band: `[XSCALE, YSCALE]` for the whole build (``KernelScale``): of the
+    /// band's files over all scenes, the lower median of each axis, so that neither the block
+    /// layout nor which scene comes first changes any pixel.
+    public var kernelScales: [String: [[Double]]]
 
     public var cellCount: Int { zones.reduce(0) { $0 + $1.cells.count } }
 
-    /// Every scene file the plan reads.
+    /// Every scene file the plan reads, sorted: records' `sources` index into this list.
     public var inputFiles: [String] {
         var seen = Set<String>(), out: [String] = []
         for zone in zones {

@@ -13,6 +13,15 @@ public struct Manifest: Sendable {
     public var encoding: EncodingOptions
     /// The manifest as written (after `--input` overrides), stored in `dataset.json`.
     public var document: JSONValue
+    /// The folder relative input paths are taken from (the manifest file's, standardized).
+    public var directory: String
+
+    /// How `dataset.json` names an input file: relative to ``directory`` when it lies inside it,
+    /// otherwise its absolute path, as the manifest gave it.
+    public func displayPath(_ path: String) -> String {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return !directory.isEmpty && path.hasPrefix(base) ? String(path.dropFirst(base.count)) : path
+    }
 
     /// The sensor named `name`.
     public func sensor(_ name: String) -> SensorConfig? { sensors.first { $0.name == name } }
@@ -55,6 +64,15 @@ public struct GridConfig: Sendable {
     public var area: Area
     /// Cells per side of the block warped at once (default: about 768 px per side at the finest sensor).
     public var blockCells: Int
+
+    /// A CRS in the grid's units, to measure kernel scales in: the fixed CRS, or for `utm` any UTM
+    /// zone (all measure in metres).
+    func measuringCRS() throws(RasterError) -> CRS {
+        switch crs {
+        case .fixed(let c): c
+        case .utm: try CRS(epsg: 32631)
+        }
+    }
 }
 
 /// One band of a sensor: where it comes from and how it is resampled.

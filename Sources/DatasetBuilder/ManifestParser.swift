@@ -134,10 +134,16 @@ struct ManifestReader {
         return v
     }
 
-    /// An absolute, standardized path: relative paths are taken from the manifest's folder.
+    /// An input path: absolute ones standardized; relative ones taken from the manifest's folder,
+    /// keeping their own spelling after it, so that `dataset.json` can name them as written.
     func resolve(_ path: String) -> String {
-        let joined = path.hasPrefix("/") || baseDirectory.isEmpty ? path : (baseDirectory as NSString).appendingPathComponent(path)
-        return URL(fileURLWithPath: joined).standardizedFileURL.path
+        if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardizedFileURL.path }
+        let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
+        return baseDirectory.isEmpty ? relative : Self.standardized(baseDirectory) + "/" + relative
+    }
+
+    static func standardized(_ directory: String) -> String {
+        URL(fileURLWithPath: directory.isEmpty ? "." : directory).standardizedFileURL.path
     }
 
     // MARK: --input overrides
@@ -183,7 +189,8 @@ struct ManifestReader {
         let (sharding, encoding) = storage(root["sharding"], root["compression"], sensors: sensors)
         guard let name, let grid, let sensors, let pairing, let splits, problems.isEmpty else { return nil }
         return Manifest(name: name, grid: grid, sensors: sensors, pairing: pairing, attributes: attributes, splits: splits,
-                        sharding: sharding, encoding: encoding, document: document)
+                        sharding: sharding, encoding: encoding, document: document,
+                        directory: Self.standardized(baseDirectory))
     }
 
     mutating func gridConfig(_ v: JSONValue?, sensors: [SensorConfig]?) -> GridConfig? {

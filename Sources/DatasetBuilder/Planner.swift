@@ -111,7 +111,23 @@ public enum Planner {
         if Set(keys).count != keys.count {
             throw PlanError(problems: ["two cells have the same key: scene names must be unique within the anchor sensor"])
         }
-        return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells), droppedAtSplitEdges: dropped)
+        return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells), droppedAtSplitEdges: dropped,
+                         kernelScales: kernelScales(scenes, sensors: manifest.sensors))
+    }
+
+    /// Per sensor and band, the lower median of each axis of the band files' kernel scales.
+    static func kernelScales(_ scenes: [String: [Scene]], sensors: [SensorConfig]) -> [String: [[Double]]] {
+        var out: [String: [[Double]]] = [:]
+        for sensor in sensors {
+            let list = scenes[sensor.name] ?? []
+            out[sensor.name] = sensor.bands.indices.map { b in
+                (0..<2).map { axis in
+                    let values = list.map { $0.bands[b].kernelScale[axis] }.sorted()
+                    return values.isEmpty ? 1 : values[(values.count - 1) / 2]
+                }
+            }
+        }
+        return out
     }
 
     /// The most cells one zone's grid may have (a billion 1-byte patches would already be a terabyte).

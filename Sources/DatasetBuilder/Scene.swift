@@ -5,6 +5,10 @@ import ShardFormat
 public struct BandSource: Sendable, Equatable {
     public var path: String
     public var band: Int
+    /// `[XSCALE, YSCALE]` of this file onto the sensor's grid (``KernelScale``).
+    public var kernelScale: [Double] = []
+    /// The file's own nodata value for the band, if it has one.
+    public var nodata: Double?
 }
 
 /// One input scene of a sensor: a multi-band file, or a folder of band-separate files.
@@ -18,7 +22,7 @@ public struct Scene: Sendable {
     public var bands: [BandSource]
     /// The footprint of the scene's first band file, in its own CRS.
     public var footprint: Footprint
-    /// Acquisition time (ISO 8601) read from the scene name, when it has one.
+    /// Acquisition time (``AcquisitionTime`` text): from metadata beside the scene, else its name.
     public var acquired: String?
     /// Attributes read from files beside the scene (`$.attributes`).
     public var attributes: [String: AttributeValue]

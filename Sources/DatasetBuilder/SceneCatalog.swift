@@ -116,19 +116,23 @@ public enum SceneCatalog {
         }
         if !problems.isEmpty { throw PlanError(problems: problems) }
         var footprint: Footprint?
+        let gridCRS = try manifest.grid.measuringCRS()
         for file in Set(bands.map(\.path)).sorted() {
-            let opened: (count: Int, footprint: Footprint)
             do throws(RasterError) {
                 let raster = try Raster(path: file)
-                opened = (raster.bandCount, try raster.footprint())
+                let scale = try KernelScale.of(raster, pixelSize: sensor.gsd, gridCRS: gridCRS)
+                for i in bands.indices where bands[i].path == file {
+                    guard bands[i].band <= raster.bandCount else {
+                        problems.append("sensor \(sensor.name): \(file) has \(raster.bandCount) band(s); band \(bands[i].band) was asked for")
+                        continue
+                    }
+                    bands[i].kernelScale = scale
+                    bands[i].nodata = try raster.nodata(band: bands[i].band)
+                }
+                if file == bands[0].path { footprint = try raster.footprint() }
             } catch {
                 problems.append("sensor \(sensor.name): \(error)")
-                continue
             }
-            for b in bands where b.path == file && b.band > opened.count {
-                problems.append("sensor \(sensor.name): \(file) has \(opened.count) band(s); band \(b.band) was asked for")
-            }
-            if file == bands[0].path { footprint = opened.footprint }
         }
         guard problems.isEmpty, let footprint else { throw PlanError(problems: problems) }
         var attributes: [String: AttributeValue] = [:]
@@ -136,27 +140,7 @@ public enum SceneCatalog {
             attributes.merge(try readAttributes(folder: folder, source: source, sensor: sensor.name), uniquingKeysWith: { a, _ in a })
         }
         return Scene(sensor: sensor.name, name: name, path: path, bands: bands, footprint: footprint,
-                     acquired: acquisitionTime(in: name), attributes: attributes)
-    }
-
-    /// `YYYYMMDDTHHMMSS` or a `YYYYMMDD` date in a name, as ISO 8601.
-    static func acquisitionTime(in name: String) -> String? {
-        let chars = Array(name)
-        func digits(_ start: Int, _ n: Int) -> String? {
-            guard start + n <= chars.count, chars[start..<(start + n)].allSatisfy(\.isNumber) else { return nil }
-            return String(chars[start..<(start + n)])
-        }
-        for i in chars.indices where (i == 0 || !chars[i - 1].isNumber) {
-            guard let d = digits(i, 8), let year = Int(d.prefix(4)), (1950...2100).contains(year),
-                  let month = Int(d.dropFirst(4).prefix(2)), (1...12).contains(month),
-                  let day = Int(d.suffix(2)), (1...31).contains(day) else { continue }
-            let date = "\(d.prefix(4))-\(d.dropFirst(4).prefix(2))-\(d.suffix(2))"
-            if i + 8 < chars.count, chars[i + 8] == "T", let t = digits(i + 9, 6) {
-                return "\(date)T\(t.prefix(2)):\(t.dropFirst(2).prefix(2)):\(t.suffix(2))Z"
-            }
-            if i + 8 == chars.count || !chars[i + 8].isNumber { return date }
-        }
-        return nil
+                     acquired: SceneTime.acquired(scene: path, name: name)?.iso, attributes: attributes)
     }
 
     static func readAttributes(folder: String, source: AttributeSource, sensor: String) throws -> [String: AttributeValue] {

@@ -14,17 +14,21 @@ public struct WarpInput {
     public var resampling: Resampling
     /// Overrides the sources' own nodata value (`gdalwarp -srcnodata`); `nil` keeps theirs.
     public var nodata: Double?
+    /// `[XSCALE, YSCALE]` of the resampling kernel (``KernelScale``); `nil` lets GDAL derive it per
+    /// processing chunk, which makes downsampled values depend on the chunking.
+    public var kernelScale: [Double]?
 
-    public init(rasters: [Raster], bands: [Int]? = nil, resampling: Resampling, nodata: Double? = nil) {
+    public init(rasters: [Raster], bands: [Int]? = nil, resampling: Resampling, nodata: Double? = nil, kernelScale: [Double]? = nil) {
         self.rasters = rasters
         self.bands = bands
         self.resampling = resampling
         self.nodata = nodata
+        self.kernelScale = kernelScale
     }
 
     /// A single raster.
-    public init(_ raster: Raster, bands: [Int]? = nil, resampling: Resampling, nodata: Double? = nil) {
-        self.init(rasters: [raster], bands: bands, resampling: resampling, nodata: nodata)
+    public init(_ raster: Raster, bands: [Int]? = nil, resampling: Resampling, nodata: Double? = nil, kernelScale: [Double]? = nil) {
+        self.init(rasters: [raster], bands: bands, resampling: resampling, nodata: nodata, kernelScale: kernelScale)
     }
 
     /// How many output bands this input gives.

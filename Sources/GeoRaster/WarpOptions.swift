@@ -14,19 +14,11 @@ public struct WarpOptions: Sendable, Equatable {
     /// depends on the output window; `0` transforms every pixel exactly, so a pixel's value does not
     /// depend on how large a block it was warped in.
     public var errorThreshold: Double?
-    /// Fix the resampling kernel's scale (`-wo XSCALE/YSCALE`) from the source's and the target's
-    /// pixel sizes (``Warper/kernelScale(of:crs:pixelSize:)``). GDAL otherwise derives it for each
-    /// processing chunk from the window sizes, so when downsampling with `bilinear` or `cubic` a
-    /// pixel's value depends on how large a window it was warped in.
-    public var fixedKernelScale: Bool
-
-    public init(useOverviews: Bool = false, memoryMiB: Int = 256, threads: Int = 1, errorThreshold: Double? = nil,
-                fixedKernelScale: Bool = false) {
+    public init(useOverviews: Bool = false, memoryMiB: Int = 256, threads: Int = 1, errorThreshold: Double? = nil) {
         self.useOverviews = useOverviews
         self.memoryMiB = memoryMiB
         self.threads = threads
         self.errorThreshold = errorThreshold
-        self.fixedKernelScale = fixedKernelScale
     }
 
     /// The `gdalwarp` arguments these options stand for.

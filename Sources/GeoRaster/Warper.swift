@@ -73,26 +73,16 @@ public enum Warper {
         }
     }
 
-    /// Target pixels per source pixel along x and y (GDAL's `XSCALE`/`YSCALE`): the source's pixel
-    /// size measured in the target CRS (from its transformed footprint) over the target pixel size.
-    public static func kernelScale(of raster: Raster, crs: CRS, pixelSize: Double) throws(RasterError) -> (x: Double, y: Double) {
-        guard let b = try raster.footprint().transformed(to: crs).bounds else {
-            throw RasterError(.crs, operation: "measure pixel size", subject: raster.path, message: "the footprint has no extent in \(crs)")
-        }
-        return (b.width / Double(raster.width) / pixelSize, b.height / Double(raster.height) / pixelSize)
-    }
-
     /// The `gdalwarp` arguments (without sources and destination) for one input group.
-    static func arguments(for input: WarpInput, grid: GridSpec, type: RasterDataType, options: WarpOptions) throws(RasterError) -> [String] {
+    static func arguments(for input: WarpInput, grid: GridSpec, type: RasterDataType, options: WarpOptions) -> [String] {
         let b = grid.bounds
         var args = ["-of", "MEM", "-t_srs", grid.crs.wkt,
                     "-te", num(b.minX), num(b.minY), num(b.maxX), num(b.maxY),
                     "-tr", num(grid.pixelSize), num(grid.pixelSize),
                     "-r", input.resampling.rawValue, "-ot", type.gdalName, "-dstalpha", "-q"]
         if let nodata = input.nodata { args += ["-srcnodata", num(nodata)] }
-        if options.fixedKernelScale, let first = input.rasters.first {
-            let scale = try kernelScale(of: first, crs: grid.crs, pixelSize: grid.pixelSize)
-            args += ["-wo", "XSCALE=\(scale.x)", "-wo", "YSCALE=\(scale.y)"]
+        if let scale = input.kernelScale, scale.count == 2 {
+            args += ["-wo", "XSCALE=\(scale[0])", "-wo", "YSCALE=\(scale[1])"]
         }
         return args + options.gdalwarpArguments
     }
@@ -129,15 +119,19 @@ public enum Warper {
         _ input: WarpInput, onto grid: GridSpec, type: RasterDataType, options: WarpOptions
     ) throws(RasterError) -> GDALDatasetH {
         let subject = input.rasters.map(\.path).joined(separator: ", ")
-        // A band subset goes through an in-memory VRT (gdalwarp -srcband arrives only in GDAL 3.7).
+        // A band subset goes through an in-memory VRT (gdalwarp -srcband arrives only in GDAL 3.7);
+        // a raster whose bands are exactly the ones asked for is warped as it is.
         var subsets: [Raster] = []
-        if let bands = input.bands {
-            for raster in input.rasters where bands != Array(1...raster.bandCount) {
+        var sources: [GDALDatasetH?] = []
+        for raster in input.rasters {
+            if let bands = input.bands, bands != Array(1...raster.bandCount) {
                 subsets.append(try bandSubset(raster, bands: bands))
+                sources.append(subsets.last!.handle)
+            } else {
+                sources.append(raster.handle)
             }
         }
-        var sources: [GDALDatasetH?] = subsets.isEmpty ? input.rasters.map(\.handle) : subsets.map(\.handle)
-        let args = CStringArray(try arguments(for: input, grid: grid, type: type, options: options))
+        let args = CStringArray(arguments(for: input, grid: grid, type: type, options: options))
         GDALRuntime.resetError()
         let result: GDALDatasetH? = args.withPointer { argv in
             guard let appOptions = GDALWarpAppOptionsNew(argv, nil) else { return nil }

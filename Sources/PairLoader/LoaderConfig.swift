@@ -71,14 +71,19 @@ public struct LoaderConfig: Sendable {
     public var statisticsSplit: String
     public var augmentation: Augmentation
     public var corruptRecords: CorruptRecordPolicy
-    /// Decode each record's JSON header for geotransforms and attributes (≈ 35 µs per sample).
-    /// Off: batches carry keys (from the shard index) but empty geotransforms and attributes.
+    /// Give each sample's geotransforms, read from the shard index (format 2: no JSON is parsed;
+    /// format-1 datasets decode each record's JSON header, ≈ 35 µs per sample). Off: batches carry
+    /// keys but empty geotransforms.
     public var metadata: Bool
+    /// Give each sample's attributes (e.g. labels), which live in the record's JSON header: each
+    /// sample then costs a header read and parse. Off: empty attributes.
+    public var attributes: Bool
 
     public init(directory: String, split: String = "train", sensors: [String], batchSize: Int, shuffle: ShuffleMode = .global,
                 seed: UInt64 = 0, rank: Int = 0, worldSize: Int = 1, workers: Int = 2, prefetch: Int = 4,
                 remainder: RemainderPolicy = .drop, normalize: Bool = true, statisticsSplit: String = "train",
-                augmentation: Augmentation = Augmentation(), corruptRecords: CorruptRecordPolicy = .fail, metadata: Bool = true) {
+                augmentation: Augmentation = Augmentation(), corruptRecords: CorruptRecordPolicy = .fail, metadata: Bool = true,
+                attributes: Bool = false) {
         self.directory = directory
         self.split = split
         self.sensors = sensors
@@ -95,6 +100,7 @@ public struct LoaderConfig: Sendable {
         self.augmentation = augmentation
         self.corruptRecords = corruptRecords
         self.metadata = metadata
+        self.attributes = attributes
     }
 }
 

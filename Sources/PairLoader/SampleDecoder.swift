@@ -25,7 +25,6 @@ final class SampleDecoder {
     private var scratch: [UInt8] = []
     private var raw: [UInt8] = []
     private var maskBytes: [UInt8] = []
-    private let decoder = JSONDecoder()
 
     init(reader: DatasetReader, layouts: [SensorLayout], config: LoaderConfig, patchSize: Double, coarsestGSD: Double) {
         self.reader = reader
@@ -72,12 +71,11 @@ final class SampleDecoder {
         -> (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue]) {
         let shard = reader.shards[slot.location.shard]
         let entry = shard.entries[slot.location.record]
-        let meta = config.metadata ? try shard.metadata(at: slot.location.record) : nil
+        let attributes = config.attributes ? try shard.metadata(at: slot.location.record).attributes : [:]
         let t = transform(for: slot, epoch: epoch)
         var transforms: [[Double]] = []
         for (s, layout) in layouts.enumerated() {
-            guard let frame = try shard.frame(record: slot.location.record, sensor: layout.name),
-                  meta == nil || meta!.sensor(layout.name) != nil else {
+            guard let frame = try shard.frame(record: slot.location.record, sensor: layout.name) else {
                 throw LoaderError("record \(entry.key) has no \(layout.name) frame")
             }
             // The dataset reader checked every frame against dataset.json and every mask against
@@ -152,13 +150,13 @@ final class SampleDecoder {
                     for band in 0..<c { out[band * count + i] = 0 }
                 }
             }
-            if let sensorMeta = meta?.sensor(layout.name) {
-                transforms.append(geotransform(sensorMeta.geotransform, height: outH, width: outW, ox: ox, oy: oy, t: t))
+            if config.metadata, let placement = try shard.placement(record: slot.location.record, sensor: layout.name) {
+                transforms.append(geotransform(placement.geotransform, height: outH, width: outW, ox: ox, oy: oy, t: t))
             } else {
                 transforms.append([])
             }
         }
-        return (entry.key, transforms, meta?.attributes ?? [:])
+        return (entry.key, transforms, attributes)
     }
 
     private var sourceIndex: [Int] = []

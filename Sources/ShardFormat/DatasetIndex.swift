@@ -25,7 +25,10 @@ public struct DatasetIndex: Codable, Sendable, Equatable {
     public var inputs: [InputFile]
 
     public static let formatName = "geopairs-dataset"
-    public static let currentVersion = 1
+    /// The version written: 2 (see ``ShardLayout/version``).
+    public static let currentVersion = 2
+    /// Versions readers accept.
+    public static let readableVersions = 1...2
 
     public init(name: String, tool: ToolInfo = ToolInfo(), grid: GridInfo? = nil, sensors: [SensorSchema],
                 splits: [String: Int] = [:], shards: [ShardInfo] = [], statistics: [String: [BandStatistics]] = [:],
@@ -58,8 +61,8 @@ public struct DatasetIndex: Codable, Sendable, Equatable {
         } catch {
             throw ShardError(.corrupt, file: path, message: "not a valid dataset.json: \(error)")
         }
-        guard index.format == formatName, index.formatVersion == currentVersion else {
-            throw ShardError(.badMagic, file: path, message: "format \(index.format) v\(index.formatVersion); this reader reads \(formatName) v\(currentVersion)")
+        guard index.format == formatName, readableVersions.contains(index.formatVersion) else {
+            throw ShardError(.badMagic, file: path, message: "format \(index.format) v\(index.formatVersion); this reader reads \(formatName) v\(readableVersions)")
         }
         let problems = index.problems(limits: limits)
         guard problems.isEmpty else {
@@ -116,11 +119,16 @@ public struct SensorSchema: Codable, Sendable, Equatable {
     public var gsd: Double?
     /// `[C, H, W]` of every patch of this sensor.
     public var shape: [Int]
+    /// The value of pixels no input covered: the manifest's `nodata`, or the one the inputs share.
     public var nodata: Double?
     /// `image` or `label`.
     public var role: String
+    /// How the builder warped this sensor's pixels (absent for datasets not built from rasters).
+    public var warp: WarpRecipe?
 
-    public init(name: String, bands: [String], dtype: DType, gsd: Double? = nil, shape: [Int], nodata: Double? = nil, role: String = "image") {
+    public init(name: String, bands: [String], dtype: DType, gsd: Double? = nil, shape: [Int], nodata: Double? = nil,
+                role: String = "image", warp: WarpRecipe? = nil) {
+        self.warp = warp
         self.name = name
         self.bands = bands
         self.dtype = dtype
@@ -133,6 +141,8 @@ public struct SensorSchema: Codable, Sendable, Equatable {
 
 /// An input file of the build.
 public struct InputFile: Codable, Sendable, Equatable {
+    /// Relative to the folder of the manifest that built the dataset when the file lies in it,
+    /// otherwise as the manifest gave it (absolute).
     public var path: String
     public var bytes: Int
     public init(path: String, bytes: Int) {

@@ -25,6 +25,7 @@ extension DatasetIndex {
             let bytes = Checked.product(of: s.shape + [s.dtype.size])
             check(bytes.map { $0 <= limits.maxFrameBytes } ?? false, "\(field).shape", "\(s.shape) of \(s.dtype) exceeds the frame limit")
             check(s.bands.count == s.shape[0], "\(field).bands", "\(s.bands.count) names for \(s.shape[0]) channels")
+            if let problem = s.warp?.problem(bands: s.shape[0]) { problems.append("\(field).warp: \(problem)") }
             if let gsd = s.gsd {
                 check(gsd.isFinite && gsd > 0, "\(field).gsd", "\(gsd) is not a positive number")
                 // With a grid, gsd × pixels is the patch size along both axes (square pixels).

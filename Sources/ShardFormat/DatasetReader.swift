@@ -27,7 +27,8 @@ public final class DatasetReader: Sendable {
         var shards: [ShardReader] = []
         var keys: [String: Location] = [:]
         for (s, info) in index.shards.enumerated() {
-            let reader = try ShardReader(path: try DatasetIndex.shardPath(info.file, in: directory), limits: limits)
+            let reader = try ShardReader(path: try DatasetIndex.shardPath(info.file, in: directory), limits: limits,
+                                         inputs: index.inputs.map(\.path))
             guard reader.recordCount == info.records else {
                 throw ShardError(.corrupt, file: info.file, message: "holds \(reader.recordCount) records, dataset.json says \(info.records)")
             }
@@ -47,9 +48,15 @@ public final class DatasetReader: Sendable {
     /// Every frame of a shard must have its sensor's schema shape and dtype (masks: u8 1×H×W,
     /// checked by the footer parser), so that consumers can size buffers from `dataset.json`.
     static func checkFrames(of reader: ShardReader, against index: DatasetIndex, file: String) throws {
-        let schemas = try reader.sensors.map { name in
+        guard reader.version == index.formatVersion else {
+            throw ShardError(.corrupt, file: file, message: "is format \(reader.version), dataset.json format \(index.formatVersion)")
+        }
+        let schemas = try reader.sensors.enumerated().map { i, name in
             guard let schema = index.sensor(name) else {
                 throw ShardError(.corrupt, file: file, message: "sensor \(name) of the shard is not in dataset.json")
+            }
+            guard reader.version < 2 || reader.bands[i] == schema.bands else {
+                throw ShardError(.corrupt, file: file, message: "sensor \(name) has bands \(reader.bands[i]), dataset.json says \(schema.bands)")
             }
             return schema
         }

@@ -50,7 +50,7 @@ public enum DatasetVerifier {
                 let digest = try sha256(of: source)
                 report.bytesChecked += source.size
                 if digest != info.sha256 { problem("", "SHA-256 \(digest) does not match dataset.json (\(info.sha256))") }
-                let reader = try ShardReader(source: source)
+                let reader = try ShardReader(source: source, inputs: index.inputs.map(\.path))
                 if reader.recordCount != info.records { problem("", "holds \(reader.recordCount) records, dataset.json says \(info.records)") }
                 do { try DatasetReader.checkFrames(of: reader, against: index, file: info.file) } catch { problem("", Self.message(error)) }
                 var scratch: [UInt8] = []
@@ -62,6 +62,9 @@ public enum DatasetVerifier {
                     do {
                         let meta = try reader.metadata(at: i)
                         if meta.split != info.split { problem(place, "split \(meta.split) in a \(info.split) shard") }
+                        for s in meta.sensors where !s.sources.joined().allSatisfy(index.inputs.indices.contains) {
+                            problem(place, "sensor \(s.sensor): sources \(s.sources) point outside dataset.json's \(index.inputs.count) inputs")
+                        }
                     } catch {
                         problem(place, Self.message(error))
                     }

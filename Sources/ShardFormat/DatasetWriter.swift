@@ -101,7 +101,7 @@ public final class DatasetWriter {
         if open[split] == nil {
             let number = journal.shards.filter { $0.info.split == split }.count
             let name = String(format: "shards/%@-%05d.%@", split, number, ShardLayout.fileExtension)
-            open[split] = OpenShard(writer: try ShardWriter(path: (directory as NSString).appendingPathComponent(name), sensors: sensors.map(\.name)),
+            open[split] = OpenShard(writer: try ShardWriter(path: (directory as NSString).appendingPathComponent(name), sensors: sensors),
                                     firstPosition: position)
         }
         try open[split]!.writer.append(record)

@@ -8,6 +8,8 @@ public struct EncodedRecord: Sendable {
     let header: [UInt8]
     /// Frames in file order, with sensor names (descriptor offsets are filled in by the writer).
     let frames: [(sensor: String, descriptor: FrameDescriptor, bytes: [UInt8])]
+    /// One per data frame, in frame order: the index's copy of each sensor's placement.
+    let placements: [PatchPlacement]
     /// Per sensor, per band statistics of this record's valid pixels.
     public let statistics: [String: [BandStatistics]]
 

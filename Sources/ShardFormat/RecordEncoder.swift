@@ -1,7 +1,7 @@
 import Foundation
 
-/// Turns ``Record``s into ``EncodedRecord``s: filter + zstd per sensor array and mask, the JSON
-/// header, and per-band statistics. Owns a zstd context, so use one encoder per worker thread.
+/// Turns ``Record``s into ``EncodedRecord``s: filter + zstd per sensor array and mask, the index's
+/// placements, the JSON header, and per-band statistics. Owns a zstd context, so use one encoder per worker thread.
 public final class RecordEncoder {
     public let options: EncodingOptions
     private let codec: ZstdCodec
@@ -18,7 +18,7 @@ public final class RecordEncoder {
     public func encode(_ record: Record) throws -> EncodedRecord {
         let meta = record.metadata
         var frames: [(sensor: String, descriptor: FrameDescriptor, bytes: [UInt8])] = []
-        var headerFrames: [RecordHeader.Frame] = []
+        var placements: [PatchPlacement] = []
         var statistics: [String: [BandStatistics]] = [:]
         for (i, sensor) in meta.sensors.enumerated() {
             let place = "record \(meta.key), sensor \(sensor.sensor)"
@@ -32,6 +32,15 @@ public final class RecordEncoder {
                 throw ShardError(.invalidArgument, file: "", location: place,
                                  message: "needs \(c) band names, a geotransform of 6 finite numbers and a valid fraction in 0…1")
             }
+            let acquired = sensor.acquired.flatMap { AcquisitionTime(iso: $0) }
+            guard acquired != nil || sensor.acquired == nil else {
+                throw ShardError(.invalidArgument, file: "", location: place,
+                                 message: "acquired \"\(sensor.acquired!)\" is neither YYYY-MM-DD nor YYYY-MM-DDTHH:MM:SSZ")
+            }
+            guard meta.sensors[..<i].allSatisfy({ $0.sensor != sensor.sensor }) else {
+                throw ShardError(.invalidArgument, file: "", location: place, message: "the sensor appears twice")
+            }
+            placements.append(PatchPlacement(geotransform: sensor.geotransform, validFraction: sensor.validFraction, acquired: acquired))
             let array = record.arrays[i]
             guard array.count == sensor.byteCount else {
                 throw ShardError(.invalidArgument, file: "", location: place,
@@ -41,7 +50,6 @@ public final class RecordEncoder {
             let data = try compress(array, filter: filter, elementSize: sensor.dtype.size, rowLength: w)
             frames.append((sensor.sensor, FrameDescriptor(sensorIndex: 0, kind: .data, filter: filter, dtype: sensor.dtype,
                                                           channels: c, height: h, width: w, offset: 0, size: data.count, crc32: CRC32.checksum(data)), data))
-            headerFrames.append(.init(sensor: sensor.sensor, kind: "data", filter: filter, size: data.count))
             let mask = record.masks[i]
             if let mask {
                 guard mask.count == h * w else {
@@ -50,7 +58,6 @@ public final class RecordEncoder {
                 let packed = try compress(mask, filter: .none, elementSize: 1, rowLength: w)
                 frames.append((sensor.sensor, FrameDescriptor(sensorIndex: 0, kind: .mask, filter: .none, dtype: .u8,
                                                               channels: 1, height: h, width: w, offset: 0, size: packed.count, crc32: CRC32.checksum(packed)), packed))
-                headerFrames.append(.init(sensor: sensor.sensor, kind: "mask", filter: .none, size: packed.count))
             }
             let range = options.histogramRange(sensor: sensor.sensor, dtype: sensor.dtype)
             statistics[sensor.sensor] = array.withUnsafeBytes { raw in
@@ -64,11 +71,11 @@ public final class RecordEncoder {
         }
         let header: [UInt8]
         do {
-            header = Array(try jsonEncoder.encode(RecordHeader(record: meta, frames: headerFrames)))
+            header = Array(try jsonEncoder.encode(RecordHeader(meta)))
         } catch {
             throw ShardError(.invalidArgument, file: "", location: "record \(meta.key)", message: "metadata cannot be encoded: \(error)")
         }
-        return EncodedRecord(metadata: meta, header: header, frames: frames, statistics: statistics)
+        return EncodedRecord(metadata: meta, header: header, frames: frames, placements: placements, statistics: statistics)
     }
 
     private func compress(_ bytes: [UInt8], filter: FrameFilter, elementSize: Int, rowLength: Int) throws -> [UInt8] {

@@ -1,16 +1,33 @@
 import Foundation
 
-/// The JSON record header: the record's metadata plus the list of its frames in file order.
-struct RecordHeader: Codable {
-    struct Frame: Codable, Equatable {
-        var sensor: String
-        var kind: String
-        var filter: FrameFilter
-        var size: Int
+/// The JSON record header of format 2: what a record says that its index entry does not — the
+/// cell, split, footprint, CRS, attributes, and per sensor its sources and nodata.
+struct RecordHeader: Codable, Equatable {
+    struct Sensor: Codable, Equatable {
+        /// Per scene in mosaic order: indices into `dataset.json`'s `inputs`.
+        var sources: [[Int]]
+        var nodata: Double?
+        /// Only when it differs from the record's CRS.
+        var crs: String?
     }
 
-    var record: RecordMetadata
-    var frames: [Frame]
+    var cell: [Int]
+    var split: String
+    var footprint: [Double]
+    var crs: String
+    var attributes: [String: AttributeValue]
+    var sensors: [String: Sensor]
+
+    init(_ r: RecordMetadata) {
+        cell = r.cell
+        split = r.split
+        footprint = r.footprint
+        crs = r.crs
+        attributes = r.attributes
+        sensors = Dictionary(uniqueKeysWithValues: r.sensors.map {
+            ($0.sensor, Sensor(sources: $0.sources, nodata: $0.nodata, crs: $0.crs == r.crs ? nil : $0.crs))
+        })
+    }
 
     static func encoder() -> JSONEncoder {
         let e = JSONEncoder()
@@ -19,39 +36,30 @@ struct RecordHeader: Codable {
         return e
     }
 
-    /// The first way this header disagrees with its footer index entry, or with itself; `nil` when
-    /// it is consistent. Readers size buffers from the footer and describe pixels from the header,
-    /// so the two must say the same thing before either is used.
-    func problem(against entry: IndexEntry, sensors table: [String]) -> String? {
-        let r = record
-        guard r.key == entry.key else { return "key \"\(r.key)\" disagrees with the index (\"\(entry.key)\")" }
-        guard frames.count == entry.frames.count else {
-            return "lists \(frames.count) frames, the index \(entry.frames.count)"
-        }
-        for (listed, indexed) in zip(frames, entry.frames) {
-            let expected = Frame(sensor: table[indexed.sensorIndex], kind: "\(indexed.kind)", filter: indexed.filter, size: indexed.size)
-            guard listed == expected else { return "frame \(listed.sensor) \(listed.kind) disagrees with the index" }
-        }
-        guard r.cell.count == 2 else { return "cell has \(r.cell.count) numbers, expected 2" }
-        guard r.footprint.count == 4, r.footprint.allSatisfy(\.isFinite) else { return "footprint is not 4 finite numbers" }
+    /// The record this header and its index entry describe, or the first way they disagree.
+    func record(entry: IndexEntry, sensors table: [String], bands: [[String]]) -> Result<RecordMetadata, FormatProblem> {
+        guard cell.count == 2 else { return .failure(FormatProblem("cell has \(cell.count) numbers, expected 2")) }
+        guard footprint.count == 4, footprint.allSatisfy(\.isFinite) else { return .failure(FormatProblem("footprint is not 4 finite numbers")) }
         let dataFrames = entry.frames.filter { $0.kind == .data }
-        guard r.sensors.count == dataFrames.count, Set(r.sensors.map(\.sensor)).count == r.sensors.count else {
-            return "describes \(r.sensors.count) sensors for \(dataFrames.count) data frames"
+        guard sensors.count == dataFrames.count, dataFrames.count == entry.placements.count else {
+            return .failure(FormatProblem("describes \(sensors.count) sensors for \(dataFrames.count) data frames"))
         }
-        for s in r.sensors {
-            guard let frame = dataFrames.first(where: { table[$0.sensorIndex] == s.sensor }) else {
-                return "sensor \(s.sensor) has no data frame"
-            }
-            let shape = [frame.channels, frame.height, frame.width]
-            guard s.shape == shape, s.dtype == frame.dtype else {
-                return "sensor \(s.sensor) is \(s.dtype) \(s.shape), its frame \(frame.dtype) \(shape)"
-            }
-            guard s.bands.count == frame.channels else { return "sensor \(s.sensor) names \(s.bands.count) bands for \(frame.channels) channels" }
-            guard s.geotransform.count == 6, s.geotransform.allSatisfy(\.isFinite) else {
-                return "sensor \(s.sensor): geotransform is not 6 finite numbers"
-            }
-            guard (0...1).contains(s.validFraction) else { return "sensor \(s.sensor): valid fraction \(s.validFraction) outside 0…1" }
+        var out: [SensorMetadata] = []
+        for (frame, placement) in zip(dataFrames, entry.placements) {
+            let name = table[frame.sensorIndex]
+            guard let s = sensors[name] else { return .failure(FormatProblem("sensor \(name) has a data frame but no header entry")) }
+            out.append(SensorMetadata(
+                sensor: name, bands: bands[frame.sensorIndex], dtype: frame.dtype, shape: [frame.channels, frame.height, frame.width],
+                geotransform: placement.geotransform, crs: s.crs ?? crs, nodata: s.nodata, validFraction: placement.validFraction,
+                acquired: placement.acquired?.iso, sources: s.sources))
         }
-        return nil
+        return .success(RecordMetadata(key: entry.key, cell: cell, split: split, footprint: footprint, crs: crs,
+                                       sensors: out, attributes: attributes))
     }
+}
+
+/// What is wrong with a structure read from a shard, before the reader adds file and place.
+struct FormatProblem: Error, Equatable {
+    let message: String
+    init(_ message: String) { self.message = message }
 }

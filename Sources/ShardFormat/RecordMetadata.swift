@@ -48,13 +48,16 @@ public struct SensorMetadata: Codable, Sendable, Equatable {
     public var nodata: Double?
     /// Fraction of pixels valid in every band, 0…1.
     public var validFraction: Double
-    /// Acquisition time (ISO 8601) when known.
+    /// Acquisition time when known: `YYYY-MM-DDTHH:MM:SSZ` (UTC), or `YYYY-MM-DD` when only the
+    /// date is known (see ``AcquisitionTime``).
     public var acquired: String?
-    /// Input files the pixels came from.
-    public var sources: [String]
+    /// The input scenes the pixels were warped from, in mosaic order (a later scene overwrites an
+    /// earlier one): per scene, indices into `dataset.json`'s `inputs`, one file for all bands or one
+    /// per band (band-separate scenes).
+    public var sources: [[Int]]
 
     public init(sensor: String, bands: [String], dtype: DType, shape: [Int], geotransform: [Double], crs: String,
-                nodata: Double? = nil, validFraction: Double = 1, acquired: String? = nil, sources: [String] = []) {
+                nodata: Double? = nil, validFraction: Double = 1, acquired: String? = nil, sources: [[Int]] = []) {
         self.sensor = sensor
         self.bands = bands
         self.dtype = dtype
@@ -71,7 +74,8 @@ public struct SensorMetadata: Codable, Sendable, Equatable {
     public var byteCount: Int { shape.reduce(1, *) * dtype.size }
 }
 
-/// A record's description, stored as the JSON record header: one grid cell and its sensors.
+/// A record's description: one grid cell and its sensors. Shards store it split between the
+/// binary index (key, shapes, bands, placements) and the record's JSON header (the rest).
 public struct RecordMetadata: Codable, Sendable, Equatable {
     /// Unique key of the record in its dataset.
     public var key: String

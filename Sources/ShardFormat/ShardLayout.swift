@@ -1,7 +1,10 @@
 /// Constants and limits of the shard file layout (see DATASETS.md, "Shard files").
 public enum ShardLayout {
     /// Format version written in the file header and trailer.
-    public static let version: UInt32 = 1
+    public static let version: UInt32 = 2
+    /// Versions readers accept: 1 (JSON headers hold everything) and 2 (the index holds each
+    /// patch's placement and the sensors' band names; headers only the rest).
+    public static let readableVersions: ClosedRange<UInt32> = 1...2
     /// First 8 bytes of a shard file, and last 8 bytes of its trailer.
     static let fileMagic: [UInt8] = Array("GPSHARD\0".utf8)
     /// First 4 bytes of every record.
@@ -70,6 +73,8 @@ public struct IndexEntry: Sendable, Equatable {
     /// Length of the record's JSON header.
     public var headerLength: Int
     public var frames: [FrameDescriptor]
+    /// Format 2: one placement per data frame, in frame order; empty in format 1.
+    public var placements: [PatchPlacement]
 
     /// Offset of the JSON header.
     var headerOffset: Int { offset + ShardLayout.recordPrefixSize }
@@ -82,14 +87,21 @@ public struct IndexEntry: Sendable, Equatable {
 /// The footer index: sensor table plus one entry per record.
 struct Footer: Equatable {
     var sensors: [String]
+    /// Format 2: each sensor's band names; empty lists in format 1.
+    var bands: [[String]]
     var entries: [IndexEntry]
 
+    /// The format-2 footer.
     func encoded() -> [UInt8] {
         var w = ByteWriter()
         w.raw(ShardLayout.footerMagic)
         w.u32(UInt32(entries.count))
         w.u16(UInt16(sensors.count))
-        for s in sensors { w.string(s) }
+        for (s, names) in zip(sensors, bands) {
+            w.string(s)
+            w.u16(UInt16(names.count))
+            for b in names { w.string(b) }
+        }
         for e in entries {
             w.u64(UInt64(e.offset))
             w.u32(UInt32(e.headerLength))
@@ -107,6 +119,7 @@ struct Footer: Equatable {
                 w.u64(UInt64(f.size))
                 w.u32(f.crc32)
             }
+            for p in e.placements { p.encode(into: &w) }
         }
         return w.bytes
     }
@@ -115,7 +128,7 @@ struct Footer: Equatable {
     static let maxExpansion = 32_768
 
     /// Parses a footer, checking every offset and size against the file and the limits.
-    static func parse(_ bytes: [UInt8], footerOffset: Int, file: String, limits: ReaderLimits) throws -> Footer {
+    static func parse(_ bytes: [UInt8], version: UInt32, footerOffset: Int, file: String, limits: ReaderLimits) throws -> Footer {
         var r = ByteCursor(bytes, file: file, part: "footer index")
         try r.expect(ShardLayout.footerMagic, what: "footer")
         let count = Int(try r.u32())
@@ -125,12 +138,22 @@ struct Footer: Equatable {
         }
         let sensorCount = Int(try r.u16())
         var sensors: [String] = []
+        var bands: [[String]] = []
         for _ in 0..<sensorCount {
             let name = try r.string()
             guard !sensors.contains(name) else {
                 throw ShardError(.corrupt, file: file, location: "footer index", message: "sensor \"\(name)\" appears twice in the sensor table")
             }
             sensors.append(name)
+            var names: [String] = []
+            if version >= 2 {
+                let count = Int(try r.u16())
+                for _ in 0..<count { names.append(try r.string()) }
+                guard count > 0 else {
+                    throw ShardError(.corrupt, file: file, location: "footer index", message: "sensor \"\(name)\" has no bands")
+                }
+            }
+            bands.append(names)
         }
         var entries: [IndexEntry] = []
         entries.reserveCapacity(count)
@@ -175,6 +198,9 @@ struct Footer: Equatable {
                     throw bad("frame at \(frameOffset)+\(size) does not follow the record layout")
                 }
                 guard !frames.contains(where: { $0.sensorIndex == sensorIndex && $0.kind == kind }) else { throw bad("two \(what)s") }
+                if version >= 2, kind == .data, channels != bands[sensorIndex].count {
+                    throw bad("\(what) has \(channels) channels, the sensor table names \(bands[sensorIndex].count) bands")
+                }
                 if kind == .mask {
                     // A mask is one u8 plane over its sensor's data frame, which comes first.
                     guard let data = frames.first(where: { $0.sensorIndex == sensorIndex && $0.kind == .data }) else {
@@ -189,8 +215,17 @@ struct Footer: Equatable {
                                               channels: channels, height: height, width: width, offset: frameOffset, size: size, crc32: crc))
             }
             guard cursor <= footerOffset else { throw bad("record runs into the footer") }
+            var placements: [PatchPlacement] = []
+            if version >= 2 {
+                for frame in frames where frame.kind == .data {
+                    switch try PatchPlacement.parse(&r) {
+                    case .success(let p): placements.append(p)
+                    case .failure(let problem): throw bad("\(sensors[frame.sensorIndex]): \(problem.message)")
+                    }
+                }
+            }
             previousEnd = cursor
-            entries.append(IndexEntry(key: key, offset: offset, headerLength: headerLength, frames: frames))
+            entries.append(IndexEntry(key: key, offset: offset, headerLength: headerLength, frames: frames, placements: placements))
         }
         guard previousEnd == footerOffset else {
             throw ShardError(.corrupt, file: file, location: "footer index",
@@ -199,6 +234,6 @@ struct Footer: Equatable {
         guard r.remaining == 0 else {
             throw ShardError(.corrupt, file: file, location: "footer index", message: "\(r.remaining) unexpected bytes at its end")
         }
-        return Footer(sensors: sensors, entries: entries)
+        return Footer(sensors: sensors, bands: bands, entries: entries)
     }
 }

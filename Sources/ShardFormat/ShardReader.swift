@@ -7,20 +7,28 @@ public final class ShardReader: Sendable {
     public let source: any ByteSource
     /// The shard's sensor table.
     public let sensors: [String]
+    /// Format version of the file (1 or 2).
+    public let version: UInt32
+    /// Format 2: each sensor's band names (empty lists in format 1).
+    public let bands: [[String]]
+    /// `dataset.json`'s input paths, to read format-1 headers' source paths as indices.
+    private let inputs: [String]
     /// One entry per record, in file order.
     public let entries: [IndexEntry]
     public let limits: ReaderLimits
     private let keyIndex: [String: Int]
 
     /// Opens a local shard file.
-    public convenience init(path: String, limits: ReaderLimits = ReaderLimits()) throws {
-        try self.init(source: FileByteSource(path: path), limits: limits)
+    public convenience init(path: String, limits: ReaderLimits = ReaderLimits(), inputs: [String] = []) throws {
+        try self.init(source: FileByteSource(path: path), limits: limits, inputs: inputs)
     }
 
     /// Opens a shard from any byte source; validates the header, trailer and footer index.
-    public init(source: any ByteSource, limits: ReaderLimits = ReaderLimits()) throws {
+    /// - Parameter inputs: `dataset.json`'s input paths (only format-1 shards need them).
+    public init(source: any ByteSource, limits: ReaderLimits = ReaderLimits(), inputs: [String] = []) throws {
         self.source = source
         self.limits = limits
+        self.inputs = inputs
         let file = source.name
         guard source.size >= ShardLayout.headerSize + ShardLayout.trailerSize else {
             throw ShardError(.truncated, file: file, message: "\(source.size) bytes is too short for a shard")
@@ -29,9 +37,10 @@ public final class ShardReader: Sendable {
         try head.expect(ShardLayout.fileMagic, what: "shard")
         let version = try head.u32()
         let reserved = try head.u32()
-        guard version == ShardLayout.version, reserved == 0 else {
-            throw ShardError(.badMagic, file: file, message: "format version \(version), this reader reads \(ShardLayout.version)")
+        guard ShardLayout.readableVersions.contains(version), reserved == 0 else {
+            throw ShardError(.badMagic, file: file, message: "format version \(version), this reader reads versions \(ShardLayout.readableVersions)")
         }
+        self.version = version
         let trailerOffset = source.size - ShardLayout.trailerSize
         var tail = ByteCursor(try source.read(at: trailerOffset, count: ShardLayout.trailerSize), file: file, part: "trailer")
         let footerOffset = try tail.length(limit: trailerOffset, what: "footer offset")
@@ -39,8 +48,8 @@ public final class ShardReader: Sendable {
         let footerCRC = try tail.u32()
         let trailerVersion = try tail.u32()
         try tail.expect(ShardLayout.fileMagic, what: "trailer")
-        guard trailerVersion == ShardLayout.version else {
-            throw ShardError(.badMagic, file: file, location: "trailer", message: "format version \(trailerVersion)")
+        guard trailerVersion == version else {
+            throw ShardError(.badMagic, file: file, location: "trailer", message: "format version \(trailerVersion), the header says \(version)")
         }
         guard footerOffset >= ShardLayout.headerSize, footerOffset + footerLength == trailerOffset else {
             throw ShardError(.corrupt, file: file, location: "trailer",
@@ -50,8 +59,9 @@ public final class ShardReader: Sendable {
         guard CRC32.checksum(footerBytes) == footerCRC else {
             throw ShardError(.checksumMismatch, file: file, location: "footer index", message: "CRC-32 mismatch")
         }
-        let footer = try Footer.parse(footerBytes, footerOffset: footerOffset, file: file, limits: limits)
+        let footer = try Footer.parse(footerBytes, version: version, footerOffset: footerOffset, file: file, limits: limits)
         sensors = footer.sensors
+        bands = footer.bands
         entries = footer.entries
         var keys: [String: Int] = [:]
         for (i, e) in entries.enumerated() { keys[e.key] = i }
@@ -70,15 +80,36 @@ public final class ShardReader: Sendable {
         return entries[i]
     }
 
-    /// Reads and checks a record's JSON header (magic, CRC-32, key agreeing with the index).
+    /// A record's metadata: its JSON header (magic and CRC-32 checked) joined with its index entry.
     public func metadata(at i: Int) throws -> RecordMetadata {
         let e = try entry(i)
         let bytes = try source.read(at: e.offset, count: ShardLayout.recordPrefixSize + e.headerLength + 4)
-        return try Self.parseHeader(bytes, entry: e, sensors: sensors, file: source.name, index: i).record
+        return try parseHeader(bytes, entry: e, index: i)
     }
 
-    /// Parses a record's prefix, JSON header and CRC-32, and checks the header against the index.
-    static func parseHeader(_ bytes: [UInt8], entry e: IndexEntry, sensors: [String], file: String, index i: Int) throws -> RecordHeader {
+    /// Where a sensor's patch of a record lies, how much of it is valid and when it was acquired,
+    /// or `nil` when the record lacks the sensor. Format 2 answers from the index without reading
+    /// the file; format 1 reads the record's JSON header.
+    public func placement(record i: Int, sensor: String) throws -> PatchPlacement? {
+        let e = try entry(i)
+        guard version >= 2 else {
+            return try metadata(at: i).sensor(sensor).map {
+                PatchPlacement(geotransform: $0.geotransform, validFraction: $0.validFraction,
+                               acquired: $0.acquired.flatMap { AcquisitionTime(iso: $0) })
+            }
+        }
+        guard let s = sensors.firstIndex(of: sensor) else { return nil }
+        var n = 0
+        for f in e.frames where f.kind == .data {
+            if f.sensorIndex == s { return e.placements[n] }
+            n += 1
+        }
+        return nil
+    }
+
+    /// Parses a record's prefix, JSON header and CRC-32, and joins the header with the index entry.
+    func parseHeader(_ bytes: [UInt8], entry e: IndexEntry, index i: Int) throws -> RecordMetadata {
+        let file = source.name
         let place = "record \(i) (\(e.key))"
         var r = ByteCursor(bytes, file: file, part: place)
         try r.expect(ShardLayout.recordMagic, what: "record")
@@ -91,16 +122,20 @@ public final class ShardReader: Sendable {
         guard CRC32.checksum(json) == crc else {
             throw ShardError(.checksumMismatch, file: file, location: place, message: "record header CRC-32 mismatch")
         }
-        let header: RecordHeader
+        let record: Result<RecordMetadata, FormatProblem>
         do {
-            header = try JSONDecoder().decode(RecordHeader.self, from: Data(json))
+            if version >= 2 {
+                record = try JSONDecoder().decode(RecordHeader.self, from: Data(json)).record(entry: e, sensors: sensors, bands: bands)
+            } else {
+                record = try JSONDecoder().decode(LegacyRecordHeader.self, from: Data(json)).record(entry: e, sensors: sensors, inputs: inputs)
+            }
         } catch {
             throw ShardError(.corrupt, file: file, location: place, message: "record header is not valid JSON: \(error)")
         }
-        if let problem = header.problem(against: e, sensors: sensors) {
-            throw ShardError(.corrupt, file: file, location: place, message: "record header: \(problem)")
+        switch record {
+        case .success(let metadata): return metadata
+        case .failure(let problem): throw ShardError(.corrupt, file: file, location: place, message: "record header: \(problem.message)")
         }
-        return header
     }
 
     /// The descriptor of a sensor's frame in a record, or `nil` when the record lacks it.
@@ -172,9 +207,9 @@ public final class ShardReader: Sendable {
             }
             let local = e.offset - chunkStart
             let headerBytes = Array(chunk[local..<(local + ShardLayout.recordPrefixSize + e.headerLength + 4)])
-            let header = try Self.parseHeader(headerBytes, entry: e, sensors: sensors, file: source.name, index: i)
+            let metadata = try parseHeader(headerBytes, entry: e, index: i)
             let frames = e.frames.map { Array(chunk[($0.offset - chunkStart)..<($0.offset - chunkStart + $0.size)]) }
-            try body(i, header.record, frames)
+            try body(i, metadata, frames)
         }
     }
 }

@@ -6,14 +6,17 @@ public final class ShardWriter {
     public let path: String
     /// The shard's sensor table (the dataset's sensors, in order).
     public let sensors: [String]
+    /// Each sensor's band names.
+    public let bands: [[String]]
     private let file: OutputFile
     private var hasher = SHA256()
     private var entries: [IndexEntry] = []
     private var sensorBytes: [String: SensorByteCounts] = [:]
 
-    public init(path: String, sensors: [String]) throws {
+    public init(path: String, sensors: [SensorSchema]) throws {
         self.path = path
-        self.sensors = sensors
+        self.sensors = sensors.map(\.name)
+        bands = sensors.map(\.bands)
         file = try OutputFile(path: path)
         var w = ByteWriter()
         w.raw(ShardLayout.fileMagic)
@@ -45,9 +48,10 @@ public final class ShardWriter {
         try emit(crc.bytes)
         var frames: [FrameDescriptor] = []
         for frame in record.frames {
-            guard let sensorIndex = sensors.firstIndex(of: frame.sensor) else {
+            guard let sensorIndex = sensors.firstIndex(of: frame.sensor),
+                  frame.descriptor.kind == .mask || frame.descriptor.channels == bands[sensorIndex].count else {
                 throw ShardError(.invalidArgument, file: path, location: "record \(record.metadata.key)",
-                                 message: "sensor \(frame.sensor) is not in the shard's sensor table \(sensors)")
+                                 message: "sensor \(frame.sensor) is not in the shard's sensor table \(sensors) with \(frame.descriptor.channels) bands")
             }
             var descriptor = frame.descriptor
             descriptor.sensorIndex = sensorIndex
@@ -57,13 +61,14 @@ public final class ShardWriter {
             sensorBytes[frame.sensor, default: SensorByteCounts()].raw += descriptor.rawSize
             sensorBytes[frame.sensor, default: SensorByteCounts()].compressed += descriptor.size
         }
-        entries.append(IndexEntry(key: record.metadata.key, offset: offset, headerLength: record.header.count, frames: frames))
+        entries.append(IndexEntry(key: record.metadata.key, offset: offset, headerLength: record.header.count, frames: frames,
+                                  placements: record.placements))
     }
 
     /// Writes the footer and trailer, fsyncs and publishes the file under its final name.
     /// - Returns: the shard's `dataset.json` entry (`file` is the path as given; callers make it relative).
     public func finish(split: String) throws -> ShardInfo {
-        let footer = Footer(sensors: sensors, entries: entries).encoded()
+        let footer = Footer(sensors: sensors, bands: bands, entries: entries).encoded()
         let footerOffset = file.size
         try emit(footer)
         var trailer = ByteWriter()

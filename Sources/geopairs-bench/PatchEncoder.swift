@@ -17,7 +17,7 @@ enum PatchEncoder {
         var schemas: [SensorSchema] = []
         let encoder = RecordEncoder()
         var writer: DatasetWriter?
-        var inputs: [String: InputFile] = [:]
+        var inputs: [InputFile] = []
         var grid: GridInfo?
         for line in lines {
             let (key, split, paths) = (line[0], line[1], Array(line[2...]))
@@ -29,13 +29,16 @@ enum PatchEncoder {
                 let t = try raster.geoTransform
                 let dtype = DType(rawValue: type.rawValue)!
                 let shape = [raster.bandCount, raster.height, raster.width]
+                if !inputs.contains(where: { $0.path == path }) {
+                    inputs.append(InputFile(path: path, bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0))
+                }
                 metas.append(SensorMetadata(sensor: name, bands: (1...raster.bandCount).map { "b\($0)" }, dtype: dtype, shape: shape,
-                                            geotransform: t.coefficients, crs: try raster.crs.epsg.map { "EPSG:\($0)" } ?? "", sources: [path]))
+                                            geotransform: t.coefficients, crs: try raster.crs.epsg.map { "EPSG:\($0)" } ?? "",
+                                            sources: [[inputs.firstIndex { $0.path == path }!]]))
                 arrays.append(bytes)
                 if schemas.count < names.count {
                     schemas.append(SensorSchema(name: name, bands: metas.last!.bands, dtype: dtype, gsd: t.pixelWidth, shape: shape))
                 }
-                inputs[path] = InputFile(path: path, bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
             }
             if writer == nil { writer = try DatasetWriter(directory: arguments[1], sensors: schemas, fingerprint: "naive", restart: true) }
             let t = metas[0].geotransform
@@ -47,6 +50,6 @@ enum PatchEncoder {
             try writer!.append(try encoder.encode(record))
         }
         // The patches' own grid and the files they came from, like build-dataset's (their stride is not known here).
-        _ = try writer?.finish(name: "naive", grid: grid, manifest: nil, inputs: inputs.values.sorted { $0.path < $1.path })
+        _ = try writer?.finish(name: "naive", grid: grid, manifest: nil, inputs: inputs)
     }
 }

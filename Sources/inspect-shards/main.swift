@@ -63,7 +63,11 @@ let show = Subcommand(
     for s in meta.sensors {
         print("  sensor \(s.sensor): \(s.dtype.rawValue) \(s.shape.map(String.init).joined(separator: "×")) bands \(s.bands.joined(separator: ","))")
         print("    geotransform \(s.geotransform)  valid \(String(format: "%.4f", s.validFraction))\(s.nodata.map { "  nodata \($0)" } ?? "")\(s.acquired.map { "  acquired \($0)" } ?? "")")
-        if !s.sources.isEmpty { print("    sources \(s.sources.joined(separator: ", "))") }
+        let inputs = reader.index.inputs
+        for (n, scene) in s.sources.enumerated() {
+            let files = scene.map { inputs.indices.contains($0) ? inputs[$0].path : "input \($0) (not in dataset.json)" }
+            print("    source \(n + 1): \(Array(Set(files)).sorted().joined(separator: ", "))")
+        }
         for kind in [FrameKind.data, .mask] {
             if let f = try shard.frame(record: location.record, sensor: s.sensor, kind: kind) {
                 print("    \(kind) frame: \(f.size) B stored, \(f.rawSize) B raw (ratio \(String(format: "%.2f", Double(f.rawSize) / Double(max(1, f.size))))), filter \(f.filter.rawValue), offset \(f.offset)")

@@ -31,6 +31,14 @@ struct BigEarthNetBuildTests {
             let s1 = try Fixtures.values(reader, location, sensor: "s1")
             let vv: [Double] = try Raster(path: "\(root)/BigEarthNet-S1-Example/\(s1Name)/\(s1Name)_VV.tif").read()
             #expect(Array(s1[0..<14400]) == vv, "\(scene) VV")
+            // The scene JSON's time wins over the name (whose "T93020" is malformed in one scene).
+            let acquired = try #require(meta.sensor("s2")?.acquired)
+            #expect(acquired.count == 20 && acquired.hasSuffix("Z"), "\(scene): \(acquired)")
+            if scene.hasPrefix("S2B_MSIL2A_20170924T93020") { #expect(acquired == "2017-09-24T09:30:20Z") }
         }
+        // Inputs are named as the manifest gave them (relative to its folder), never by this machine's paths.
+        #expect(reader.index.inputs.allSatisfy { $0.path.hasPrefix("../.cache/bigearthnet/") })
+        // Band-separate files at 10, 20 and 60 m: every record rebuilds from its stored metadata alone.
+        try RecordRebuilder.expectEveryRecordRebuilds(dir, manifestDirectory: "\(TestEnvironment.repositoryRoot)/manifests")
     }
 }

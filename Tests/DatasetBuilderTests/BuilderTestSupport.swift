@@ -21,19 +21,6 @@ enum Fixtures {
         return out
     }
 
-    /// `gdalwarp` of a file onto a record's footprint at a sensor's resolution, with the options the
-    /// builder uses (exact transformations `-et 0`, and the kernel scale fixed from the two pixel
-    /// sizes, see `WarpOptions.fixedKernelScale`); the output's bands as Double.
-    static func gdalwarp(_ source: String, footprint: [Double], crs: String, gsd: Double, resampling: String, type: String) throws -> [Double] {
-        let out = TestEnvironment.temporaryDirectory() + "/ref.tif"
-        let scale = try Warper.kernelScale(of: try Raster(path: source), crs: try CRS(crs), pixelSize: gsd)
-        try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", crs, "-te"] + footprint.map { "\($0)" } + ["-tr", "\(gsd)", "\(gsd)",
-                                   "-r", resampling, "-ovr", "NONE", "-et", "0", "-wo", "XSCALE=\(scale.x)", "-wo", "YSCALE=\(scale.y)",
-                                   "-ot", type, "-dstalpha", source, out])
-        let raster = try Raster(path: out)
-        return try raster.read(bands: Array(1..<raster.bandCount), as: Double.self)
-    }
-
     /// A sensor's array of a record as Double.
     static func values(_ reader: DatasetReader, _ location: DatasetReader.Location, sensor: String) throws -> [Double] {
         let meta = try reader.metadata(at: location)

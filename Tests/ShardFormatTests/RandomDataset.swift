@@ -54,7 +54,7 @@ enum RandomDataset {
                 sensor: s.name, bands: s.bands, dtype: s.dtype, shape: s.shape,
                 geotransform: [x0, patchSize / Double(w), 0, y0, 0, -patchSize / Double(h)], crs: "EPSG:32631", nodata: s.dtype == .i16 ? -32768 : nil,
                 validFraction: mask.map { Double($0.filter { $0 == 1 }.count) / Double($0.count) } ?? 1,
-                acquired: i % 3 == 0 ? "2021-05-27T11:06:21Z" : nil, sources: ["/data/\(s.name)/scene\(i % 4).tif"]))
+                acquired: i % 3 == 0 ? "2021-05-27T11:06:21Z" : nil, sources: [[i % 4]]))
             arrays.append(array)
             masks.append(mask)
         }

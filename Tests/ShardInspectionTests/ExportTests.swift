@@ -29,7 +29,7 @@ func datasetFromRealWindows(_ windows: [(sensor: String, path: String, window: P
         let crs = try raster.crs
         metas.append(SensorMetadata(sensor: sensor, bands: bands, dtype: dtype, shape: shape,
                                     geotransform: [origin.x, t.pixelWidth, 0, origin.y, 0, t.pixelHeight],
-                                    crs: crs.epsg.map { "EPSG:\($0)" } ?? crs.wkt, sources: [path]))
+                                    crs: crs.epsg.map { "EPSG:\($0)" } ?? crs.wkt, sources: [[0]]))
         arrays.append(bytes)
         schemas.append(SensorSchema(name: sensor, bands: bands, dtype: dtype, gsd: t.pixelWidth, shape: shape))
     }

@@ -1,0 +1,53 @@
+import CGDAL
+import Foundation
+
+/// GDAL's resampling-kernel scale (`gdalwarp -wo XSCALE=… -wo YSCALE=…`): destination pixels per
+/// source pixel. Left to GDAL, it is derived per processing chunk from the chunk's window sizes, so
+/// when downsampling with `bilinear`, `cubic` or `average` a pixel's value would depend on how large
+/// a block it was warped in. GeoPairs fixes it instead, by one rule that needs no reprojection:
+///
+///     scale = source pixel size in metres / target pixel size in metres   (per axis)
+///
+/// where a projected CRS's size is its pixel size (`hypot` of the geotransform's column or row
+/// terms) times its linear unit, and a geographic CRS's is its size in degrees times
+/// π/180 · 6378137 m (times cos φ along x), at the latitude φ of the source raster's centre.
+public enum KernelScale {
+    /// `[XSCALE, YSCALE]` for warping `raster` onto pixels of `pixelSize` grid-CRS units.
+    /// - Throws: ``RasterError`` when the raster is not georeferenced or a geographic size cannot
+    ///   be placed at a latitude.
+    public static func of(_ raster: Raster, pixelSize: Double, gridCRS: CRS) throws(RasterError) -> [Double] {
+        let gt = try raster.geoTransform
+        let crs = try raster.crs
+        let centre = gt.world(pixel: Double(raster.width) / 2, line: Double(raster.height) / 2)
+        var latitude: Double?
+        if crs.isGeographic {
+            latitude = centre.y
+        } else if gridCRS.isGeographic {
+            latitude = try CoordinateTransformer(from: crs, to: try CRS(epsg: 4326)).transform([centre]).first?.y
+        }
+        let source = try metresPerUnit(crs, latitude: latitude, subject: raster.path)
+        let target = try metresPerUnit(gridCRS, latitude: latitude, subject: raster.path)
+        let sx = (gt.pixelWidth * gt.pixelWidth + gt.columnRotation * gt.columnRotation).squareRoot() * source.x
+        let sy = (gt.rowRotation * gt.rowRotation + gt.pixelHeight * gt.pixelHeight).squareRoot() * source.y
+        let scale = [sx / (pixelSize * target.x), sy / (pixelSize * target.y)]
+        guard scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+            throw RasterError(.crs, operation: "measure pixel size", subject: raster.path, message: "kernel scale \(scale) is not positive")
+        }
+        return scale
+    }
+
+    /// The semi-major axis of WGS 84, used for every geographic CRS (the scale is nominal).
+    static let earthRadius = 6_378_137.0
+
+    static func metresPerUnit(_ crs: CRS, latitude: Double?, subject: String) throws(RasterError) -> (x: Double, y: Double) {
+        if crs.isGeographic {
+            guard let latitude, latitude.isFinite, abs(latitude) < 90 else {
+                throw RasterError(.crs, operation: "measure pixel size", subject: subject, message: "no latitude to size degrees at")
+            }
+            let perDegree = Double.pi / 180 * earthRadius
+            return (perDegree * cos(latitude * Double.pi / 180), perDegree)
+        }
+        let unit = try crs.withHandle { h in OSRGetLinearUnits(h, nil) }
+        return (unit, unit)
+    }
+}
