@@ -149,6 +149,10 @@ def workload(tiles, label, patch, hr_gsd):
         run([os.path.join(bin_dir, "geopairs-bench"), "encode-patches", os.path.join(work, "naive.txt"), os.path.join(work, "naive-dataset")])
     results["naive"] = timed(f"naive ({len(jobs)} gdalwarp runs + encode)", naive)
 
+    # Every dataset GeoPairs writes, the benchmark's too, conforms to DATASETS.md's field tables.
+    for dataset in ("naive-dataset",):
+        run([sys.executable, os.path.join(os.path.dirname(__file__), "check_index.py"), os.path.join(work, dataset)])
+
     o, fl, nv = results["ours"][0], results["floor"][0], results["naive"][0]
     print(f"\nBuild benchmark, {label}: {size / 1e6:.0f} MB of inputs (48 tiles EPSG:27700 at 5 m + SRTM EPSG:4326), "
           f"{records} records onto EPSG:32630, {out_bytes / 1e6:.0f} MB written, 2 cores\n")

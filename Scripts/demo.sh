@@ -23,6 +23,7 @@ echo "== inspect-shards summary"
 $bin/inspect-shards summary "$out/bigearthnet-s1s2"
 echo "== inspect-shards verify"
 $bin/inspect-shards verify "$out/bigearthnet-s1s2"
+python3 Scripts/check_index.py "$out/bigearthnet-s1s2" && echo "dataset.json conforms to DATASETS.md's field tables"
 echo "== quick-looks (Sentinel-1 VV | Sentinel-2 B04/B03/B02)"
 $bin/inspect-shards ls "$out/bigearthnet-s1s2" | cut -f1 | while read -r key; do
   $bin/inspect-shards quicklook "$out/bigearthnet-s1s2" "$key" --bands s2=4,3,2 --out "$out/quicklooks/$key.png" >/dev/null

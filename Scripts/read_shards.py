@@ -3,10 +3,13 @@
 
 Usage: read_shards.py DATASET_DIR [--dump OUT.npz]
 
-Checks every shard's SHA-256, trailer, footer CRC-32, record header CRC-32 and frame CRC-32, decodes
-every frame, and prints one JSON line per frame: key, sensor, kind, dtype, shape and the SHA-256 of
-the decoded array's little-endian bytes. Exits non-zero on any inconsistency.
+Reads format 2 and format 1. Checks every shard's SHA-256, trailer, footer CRC-32, record header
+CRC-32 and frame CRC-32, decodes every frame, and prints one JSON line per frame: key, split, sensor,
+kind, dtype, shape, the SHA-256 of the decoded array's little-endian bytes, and for data frames the
+patch's geotransform, validFraction, acquired (ISO 8601 or null), bands and sources. Exits non-zero
+on any inconsistency.
 """
+import datetime
 import hashlib
 import json
 import os
@@ -46,15 +49,32 @@ def undo_filter(raw, filt, k, width):
     return data
 
 
-def read_shard(path):
+def read_string(buf, pos):
+    (n,) = struct.unpack_from("<H", buf, pos)
+    return buf[pos + 2:pos + 2 + n].decode("utf-8"), pos + 2 + n
+
+
+def iso_time(seconds, precision):
+    if precision == 0:
+        check(seconds == 0, "unknown acquisition time with nonzero seconds")
+        return None
+    t = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(seconds=seconds)
+    if precision == 1:
+        check(seconds % 86400 == 0, "a date that is not midnight")
+        return t.strftime("%Y-%m-%d")
+    check(precision == 2, f"acquisition precision {precision}")
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def read_shard(path, version_expected):
     with open(path, "rb") as f:
         blob = f.read()
     check(len(blob) >= 48, f"{path}: too short")
     check(blob[:8] == MAGIC, f"{path}: bad magic")
     version, reserved = struct.unpack_from("<II", blob, 8)
-    check(version == 1 and reserved == 0, f"{path}: version {version}")
+    check(version == version_expected and reserved == 0, f"{path}: version {version}")
     footer_offset, footer_length, footer_crc, tversion = struct.unpack_from("<QQII", blob, len(blob) - 32)
-    check(blob[-8:] == MAGIC and tversion == 1, f"{path}: bad trailer")
+    check(blob[-8:] == MAGIC and tversion == version, f"{path}: bad trailer")
     check(footer_offset + footer_length == len(blob) - 32, f"{path}: footer does not end at trailer")
     footer = blob[footer_offset:footer_offset + footer_length]
     check(zlib.crc32(footer) == footer_crc, f"{path}: footer CRC mismatch")
@@ -63,11 +83,19 @@ def read_shard(path):
     check(footer[:4] == b"GPIX", f"{path}: bad footer magic")
     record_count, sensor_count = struct.unpack_from("<IH", footer, 4)
     pos = 10
-    sensors = []
+    sensors, bands = [], []
     for _ in range(sensor_count):
-        (n,) = struct.unpack_from("<H", footer, pos)
-        sensors.append(footer[pos + 2:pos + 2 + n].decode("utf-8"))
-        pos += 2 + n
+        name, pos = read_string(footer, pos)
+        sensors.append(name)
+        names = []
+        if version >= 2:
+            (band_count,) = struct.unpack_from("<H", footer, pos)
+            pos += 2
+            check(band_count >= 1, f"{path}: sensor {name} has no bands")
+            for _ in range(band_count):
+                band, pos = read_string(footer, pos)
+                names.append(band)
+        bands.append(names)
     records = []
     expected_offset = 16
     for _ in range(record_count):
@@ -83,6 +111,18 @@ def read_shard(path):
             s, kind, filt, dt, c, h, w, off, size, crc = struct.unpack_from("<HBBBIIIQQI", footer, pos)
             pos += 37
             frames.append(dict(sensor=sensors[s], kind=kind, filter=filt, dtype=dt, shape=(c, h, w), offset=off, size=size, crc=crc))
+            if version >= 2 and kind == 0:
+                check(c == len(bands[s]), f"{path}: record {key}: {sensors[s]} channels disagree with its bands")
+        if version >= 2:
+            for frame in frames:
+                if frame["kind"] != 0:
+                    continue
+                values = struct.unpack_from("<7dqB", footer, pos)
+                pos += 65
+                check(all(np.isfinite(values[:6])), f"{path}: record {key}: geotransform not finite")
+                check(0 <= values[6] <= 1, f"{path}: record {key}: valid fraction {values[6]}")
+                frame.update(geotransform=list(values[:6]), validFraction=values[6],
+                             acquired=iso_time(values[7], values[8]), bands=bands[sensors.index(frame["sensor"])])
         # The record: magic, header length, JSON, CRC, frames.
         check(blob[record_offset:record_offset + 4] == b"GPRC", f"{path}: record {key} magic")
         (hl,) = struct.unpack_from("<I", blob, record_offset + 4)
@@ -91,13 +131,27 @@ def read_shard(path):
         (hcrc,) = struct.unpack_from("<I", blob, record_offset + 8 + hl)
         check(zlib.crc32(header_bytes) == hcrc, f"{path}: record {key} header CRC")
         header = json.loads(header_bytes)
-        check(header["record"]["key"] == key, f"{path}: record {key} key mismatch")
+        if version >= 2:
+            data_sensors = [f["sensor"] for f in frames if f["kind"] == 0]
+            check(sorted(header["sensors"]) == sorted(data_sensors), f"{path}: record {key}: header sensors disagree with frames")
+            for frame in frames:
+                if frame["kind"] == 0:
+                    frame["sources"] = header["sensors"][frame["sensor"]]["sources"]
+            split = header["split"]
+        else:
+            check(header["record"]["key"] == key, f"{path}: record {key} key mismatch")
+            for frame in frames:
+                entry = next(e for e in header["record"]["sensors"] if e["sensor"] == frame["sensor"])
+                if frame["kind"] == 0:
+                    frame.update(geotransform=entry["geotransform"], validFraction=entry["validFraction"],
+                                 acquired=entry.get("acquired"), bands=entry["bands"], sources=entry["sources"])
+            split = header["record"]["split"]
         cursor = record_offset + 8 + hl + 4
         for frame in frames:
             check(frame["offset"] == cursor, f"{path}: record {key} frame offset")
             cursor += frame["size"]
         expected_offset = cursor
-        records.append((key, header, frames))
+        records.append((key, split, frames))
     check(expected_offset == footer_offset, f"{path}: records do not reach the footer")
     check(pos == len(footer), f"{path}: trailing bytes in footer")
     return blob, records
@@ -123,21 +177,28 @@ def main(argv):
     dump = argv[argv.index("--dump") + 1] if "--dump" in argv else None
     with open(os.path.join(root, "dataset.json"), "rb") as f:
         index = json.load(f)
-    check(index["format"] == "geopairs-dataset" and index["formatVersion"] == 1, "not a GeoPairs v1 dataset")
+    version = index["formatVersion"]
+    check(index["format"] == "geopairs-dataset" and version in (1, 2), "not a GeoPairs dataset of format 1 or 2")
     arrays = {}
     total = 0
     for shard in index["shards"]:
         path = os.path.join(root, shard["file"])
-        blob, records = read_shard(path)
+        blob, records = read_shard(path, version)
         check(hashlib.sha256(blob).hexdigest() == shard["sha256"], f"{shard['file']}: SHA-256 mismatch")
         check(len(records) == shard["records"], f"{shard['file']}: record count mismatch")
-        for key, header, frames in records:
-            check(header["record"]["split"] == shard["split"], f"{key}: split mismatch")
+        for key, split, frames in records:
+            check(split == shard["split"], f"{key}: split mismatch")
             for frame in frames:
                 array = decode_frame(blob, frame)
                 kind = "mask" if frame["kind"] == 1 else "data"
-                print(json.dumps({"key": key, "sensor": frame["sensor"], "kind": kind, "dtype": array.dtype.str,
-                                  "shape": list(array.shape), "sha256": hashlib.sha256(array.astype(array.dtype.newbyteorder("<")).tobytes()).hexdigest()}))
+                line = {"key": key, "split": split, "sensor": frame["sensor"], "kind": kind, "dtype": array.dtype.str,
+                        "shape": list(array.shape), "sha256": hashlib.sha256(array.astype(array.dtype.newbyteorder("<")).tobytes()).hexdigest()}
+                if kind == "data":
+                    line.update({k: frame[k] for k in ("geotransform", "validFraction", "acquired", "bands", "sources")})
+                    if version >= 2:
+                        check(all(0 <= i < len(index["inputs"]) for scene in frame["sources"] for i in scene),
+                              f"{key}: {frame['sensor']} sources outside inputs")
+                print(json.dumps(line))
                 if dump:
                     arrays[f"{key}/{frame['sensor']}/{kind}"] = array
             total += 1

@@ -16,7 +16,7 @@ private struct WarpedBlock {
     var cloudy: [UInt8]?
     var width: Int
     var height: Int
-    var scenes: [(scene: Scene, bounds: BoundingBox)]
+    var scenes: [ZoneScene]
 }
 
 /// Turns blocks of the plan into encoded records. Owns GDAL handles and a zstd context, so each
@@ -55,7 +55,7 @@ final class BlockWorker {
         guard !cells.isEmpty else { return BlockResult(records: [], cells: block.cells.count) }
         var warped: [String: WarpedBlock] = [:]
         for sensor in manifest.sensors where cells.contains(where: { $0.sensors.contains(sensor.name) }) {
-            let scenes = zone.scenes[sensor.name]!.filter { $0.bounds.intersection(block.box) != nil }
+            let scenes = zone.scenes[sensor.name]!.filter { $0.covers(block.box) }
             guard !scenes.isEmpty else { continue }
             warped[sensor.name] = try warp(sensor, scenes: scenes, box: block.box, crs: zone.crs)
         }
@@ -69,7 +69,7 @@ final class BlockWorker {
     }
 
     /// One warp of every scene of a sensor over the block, all bands stacked.
-    private func warp(_ sensor: SensorConfig, scenes: [(scene: Scene, bounds: BoundingBox)], box: BoundingBox, crs: CRS) throws -> WarpedBlock {
+    private func warp(_ sensor: SensorConfig, scenes: [ZoneScene], box: BoundingBox, crs: CRS) throws -> WarpedBlock {
         let grid = try GridSpec(crs: crs, bounds: box, pixelSize: sensor.gsd)
         // The warp calls DATASETS.md gives a reader: consecutive bands that come from the same
         // file of every scene, with the same resampling and kernel scale, share one call.
@@ -166,7 +166,7 @@ final class BlockWorker {
             let validFraction = Double(validCount) / Double(n * n)
             if 1 - validFraction > sensor.maxInvalidFraction { continue }
             if let cloud = sensor.cloudMask, Double(cloudyCount) / Double(n * n) > cloud.maxFraction { continue }
-            let covering = w.scenes.filter { $0.bounds.intersection(cell.box) != nil }
+            let covering = w.scenes.filter { $0.covers(cell.box) }
             let atCentre = covering.first { contains($0.bounds, centre) } ?? covering.first
             metas.append(SensorMetadata(
                 sensor: sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype, shape: [c, n, n],
@@ -180,7 +180,7 @@ final class BlockWorker {
         guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { return nil }
         var attributes: [String: AttributeValue] = [:]
         for source in manifest.attributes {
-            let candidates = zone.scenes[source.sensor]!.filter { $0.bounds.intersection(cell.box) != nil }
+            let candidates = zone.scenes[source.sensor]!.filter { $0.covers(cell.box) }
             if let scene = candidates.first(where: { contains($0.bounds, centre) }) ?? candidates.first {
                 attributes.merge(scene.scene.attributes, uniquingKeysWith: { a, _ in a })
             }

@@ -22,7 +22,17 @@ public struct PlanZone: Sendable {
     public var originY: Double
     public var cells: [PlannedCell]
     /// Scenes of each sensor that touch the zone, with their bounds in the zone CRS.
-    public var scenes: [String: [(scene: Scene, bounds: BoundingBox)]]
+    public var scenes: [String: [ZoneScene]]
+}
+
+/// A scene placed in a zone: its footprint and bounding box in the zone's CRS.
+public struct ZoneScene: Sendable {
+    public var scene: Scene
+    public var outline: Footprint
+    public var bounds: BoundingBox
+
+    /// True when the scene's footprint (not just its bounding box) shares area with `box`.
+    public func covers(_ box: BoundingBox) -> Bool { outline.intersects(box) }
 }
 
 /// A block of neighbouring cells warped together.
@@ -40,8 +50,11 @@ public struct BuildPlan: Sendable {
     public var zones: [PlanZone]
     /// Blocks in build order; records are written in this order.
     public var blocks: [PlanBlock]
-    /// Cells dropped because they straddle split blocks (or lie in a split buffer).
+    /// Cells dropped because they touch split blocks of two splits (or their buffer does).
     public var droppedAtSplitEdges: Int
+    /// Cell–sensor pairs inside a scene's bounding box but outside its footprint: a bounding-box
+    /// coverage test would have warped them (into a rotated scene's empty corners).
+    public var outsideFootprints: Int
     /// Per sensor, per band: `[XSCALE, YSCALE]` for the whole build (``KernelScale``): of the
     /// band's files over all scenes, the lower median of each axis, so that neither the block
     /// layout nor which scene comes first changes any pixel.

@@ -9,8 +9,10 @@ public struct PlanSummary: Codable, Sendable {
     public var splits: [String: Int]
     /// Sensor → split → cells it covers.
     public var sensors: [String: [String: Int]]
-    /// Cells dropped for crossing split blocks.
+    /// Cells dropped for touching split blocks of two splits.
     public var droppedAtSplitEdges: Int
+    /// Cell–sensor warps the footprint test saved (inside a scene's bounding box, outside its footprint).
+    public var outsideFootprints: Int
     /// Uncompressed bytes of every planned patch.
     public var rawBytes: Int
     /// At the ~2× ratio measured for shuffled zstd on Sentinel-2 (before quality filters drop patches).
@@ -21,6 +23,7 @@ public struct PlanSummary: Codable, Sendable {
         cells = plan.cellCount
         blocks = plan.blocks.count
         droppedAtSplitEdges = plan.droppedAtSplitEdges
+        outsideFootprints = plan.outsideFootprints
         var splits: [String: Int] = [:], sensors: [String: [String: Int]] = [:]
         var raw = 0
         let m = plan.manifest
@@ -49,6 +52,7 @@ public struct PlanSummary: Codable, Sendable {
             t += "  \(name): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
         if droppedAtSplitEdges > 0 { t += "dropped at split-block edges: \(droppedAtSplitEdges)\n" }
+        if outsideFootprints > 0 { t += "warps saved by testing footprints, not bounding boxes: \(outsideFootprints) cell-sensor patches\n" }
         t += String(format: "output: %.1f MB raw, about %.1f MB stored\n", Double(rawBytes) / 1e6, Double(estimatedBytes) / 1e6)
         return t
     }

@@ -13,6 +13,7 @@ public enum Planner {
         let assigner = SplitAssigner(manifest.splits)
         var zones: [PlanZone] = []
         var dropped = 0
+        var outsideFootprints = 0
         var problems: [String] = []
 
         let areaLimit = try areaLimit(grid.area)
@@ -55,11 +56,11 @@ public enum Planner {
 
         for spec in zoneSpecs {
             // Every sensor's scenes with their bounds in the zone CRS (skipping ones that cannot be placed there).
-            var zoneScenes: [String: [(scene: Scene, bounds: BoundingBox)]] = [:]
+            var zoneScenes: [String: [ZoneScene]] = [:]
             for sensor in manifest.sensors {
                 zoneScenes[sensor.name] = (scenes[sensor.name] ?? []).compactMap { scene in
-                    guard let b = try? scene.footprint.transformed(to: spec.crs).bounds else { return nil }
-                    return (scene, b)
+                    guard let outline = try? scene.footprint.transformed(to: spec.crs), let b = outline.bounds else { return nil }
+                    return ZoneScene(scene: scene, outline: outline, bounds: b)
                 }
             }
             guard var area = try areaBox(manifest, zoneScenes: zoneScenes, crs: spec.crs, limit: areaLimit.0,
@@ -88,7 +89,13 @@ public enum Planner {
                 problems.append("zone \(spec.name): the area spans \(cols) × \(rows) cells, more than the \(Self.maxCellsPerZone) a zone may have (check the inputs' georeferencing and the area)")
                 continue
             }
-            let zoneKey = spec.crs.epsg.map { "EPSG:\($0)" } ?? spec.crs.wkt
+            let splits: SplitAssigner.Locator
+            do {
+                splits = try assigner.cells(in: spec.crs)
+            } catch {
+                problems.append("zone \(spec.name): cells in \(spec.crs) cannot be placed on the globe for split blocks: \(error)")
+                continue
+            }
             let tag = spec.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256.hex(Array(spec.crs.wkt.utf8)).prefix(8))
             var cells: [PlannedCell] = []
             for row in 0..<Int(rows) {
@@ -96,10 +103,13 @@ public enum Planner {
                     let box = BoundingBox(minX: x0 + Double(col) * s, minY: y0 - Double(row) * s - p,
                                           maxX: x0 + Double(col) * s + p, maxY: y0 - Double(row) * s)
                     let present = manifest.sensors.map(\.name).filter { name in
-                        zoneScenes[name]!.contains { $0.bounds.intersection(box) != nil }
+                        if zoneScenes[name]!.contains(where: { $0.covers(box) }) { return true }
+                        // A bounding-box test would have warped this sensor here, into a scene's empty corner.
+                        if zoneScenes[name]!.contains(where: { $0.bounds.intersection(box) != nil }) { outsideFootprints += 1 }
+                        return false
                     }
                     guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { continue }
-                    guard let split = assigner.split(of: box, zoneKey: zoneKey) else { dropped += 1; continue }
+                    guard let split = splits.split(of: box) else { dropped += 1; continue }
                     let key = grid.scope == .area ? "\(tag)_\(coordinate(box.minX))_\(coordinate(box.maxY))" : "\(spec.name)_\(col)_\(row)"
                     cells.append(PlannedCell(key: key, col: col, row: row, box: box, split: split, sensors: present))
                 }
@@ -112,6 +122,7 @@ public enum Planner {
             throw PlanError(problems: ["two cells have the same key: scene names must be unique within the anchor sensor"])
         }
         return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells), droppedAtSplitEdges: dropped,
+                         outsideFootprints: outsideFootprints,
                          kernelScales: kernelScales(scenes, sensors: manifest.sensors))
     }
 
@@ -150,7 +161,7 @@ public enum Planner {
 
     /// The area to cut in a zone's CRS: the sensors' required coverage (or, with `intersection`
     /// false, the union of all), limited to the manifest's box or GeoJSON extent when there is one.
-    static func areaBox(_ manifest: Manifest, zoneScenes: [String: [(scene: Scene, bounds: BoundingBox)]], crs: CRS,
+    static func areaBox(_ manifest: Manifest, zoneScenes: [String: [ZoneScene]], crs: CRS,
                         limit: Footprint?, intersection: Bool) throws -> BoundingBox? {
         func coverage(_ sensor: String) -> BoundingBox? {
             zoneScenes[sensor]!.map(\.bounds).reduce(nil) { acc, b in acc.map { $0.union(b) } ?? b }
@@ -180,14 +191,16 @@ public enum Planner {
         }
     }
 
+    /// The centre of footprints on the globe. Longitudes are unwrapped around the first vertex, so
+    /// inputs crossing the antimeridian are centred on it, not on the far side of the Earth.
     static func centreLonLat(of footprints: [Footprint]) throws -> Coordinate? {
         let wgs84 = try CRS(epsg: 4326)
-        var box: BoundingBox?
-        for f in footprints {
-            guard let b = try? f.transformed(to: wgs84).bounds else { continue }
-            box = box.map { $0.union(b) } ?? b
-        }
-        return box.map { Coordinate(x: ($0.minX + $0.maxX) / 2, y: ($0.minY + $0.maxY) / 2) }
+        var points: [Coordinate] = []
+        for f in footprints { points += (try? f.transformed(to: wgs84).ring) ?? [] }
+        guard let first = points.first?.x else { return nil }
+        let lons = points.map { first + remainder($0.x - first, 360) }, lats = points.map(\.y)
+        let lon = remainder((lons.min()! + lons.max()!) / 2, 360)
+        return Coordinate(x: lon == 180 ? -180 : lon, y: (lats.min()! + lats.max()!) / 2)
     }
 
     /// A coordinate for keys: whole numbers without decimals, others with up to 3.

@@ -2,11 +2,11 @@ import CGDAL
 
 /// Transforms points between two CRSs (`OCTNewCoordinateTransformation` / `OCTTransformEx`).
 /// Not thread-safe; create one per thread.
-final class CoordinateTransformer {
+public final class CoordinateTransformer {
     private let handle: OGRCoordinateTransformationH
     private let subject: String
 
-    init(from source: CRS, to target: CRS) throws(RasterError) {
+    public init(from source: CRS, to target: CRS) throws(RasterError) {
         subject = "\(source) → \(target)"
         let subject = subject
         let made = try source.withHandle { (s: OGRSpatialReferenceH) throws(RasterError) -> OGRCoordinateTransformationH? in
@@ -25,7 +25,7 @@ final class CoordinateTransformer {
     deinit { OCTDestroyCoordinateTransformation(handle) }
 
     /// Transforms every point; points that fail to transform are left out.
-    func transform(_ points: [Coordinate]) throws(RasterError) -> [Coordinate] {
+    public func transform(_ points: [Coordinate]) throws(RasterError) -> [Coordinate] {
         var xs = points.map(\.x), ys = points.map(\.y)
         var zs = [Double](repeating: 0, count: points.count)
         var ok = [Int32](repeating: 0, count: points.count)

@@ -47,6 +47,40 @@ public struct Footprint: Sendable, Equatable, CustomStringConvertible {
         return Footprint(crs: target, ring: points)
     }
 
+    /// True when the ring's polygon and the box share area (vertices inside the box, box corners
+    /// inside the polygon, or crossing edges): the footprint test that keeps the empty corners of
+    /// rotated scenes from being warped.
+    public func intersects(_ box: BoundingBox) -> Bool {
+        guard let b = bounds, b.intersection(box) != nil, ring.count >= 3 else { return false }
+        if ring.contains(where: { $0.x > box.minX && $0.x < box.maxX && $0.y > box.minY && $0.y < box.maxY }) { return true }
+        let corners = [Coordinate(x: box.minX, y: box.minY), Coordinate(x: box.maxX, y: box.minY),
+                       Coordinate(x: box.maxX, y: box.maxY), Coordinate(x: box.minX, y: box.maxY)]
+        if corners.contains(where: contains) { return true }
+        for i in ring.indices {
+            let a = ring[i], b = ring[(i + 1) % ring.count]
+            for j in 0..<4 where Self.segmentsCross(a, b, corners[j], corners[(j + 1) % 4]) { return true }
+        }
+        return false
+    }
+
+    /// Even-odd ray casting.
+    public func contains(_ p: Coordinate) -> Bool {
+        var inside = false
+        var j = ring.count - 1
+        for i in ring.indices {
+            let (a, b) = (ring[i], ring[j])
+            if (a.y > p.y) != (b.y > p.y), p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x { inside.toggle() }
+            j = i
+        }
+        return inside
+    }
+
+    static func segmentsCross(_ p: Coordinate, _ q: Coordinate, _ r: Coordinate, _ s: Coordinate) -> Bool {
+        func side(_ a: Coordinate, _ b: Coordinate, _ c: Coordinate) -> Double { (b.x - a.x) * (c.y - a.y) - (b.y - a.y) * (c.x - a.x) }
+        let d1 = side(r, s, p), d2 = side(r, s, q), d3 = side(p, q, r), d4 = side(p, q, s)
+        return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0))
+    }
+
     public var description: String {
         "footprint in \(crs), \(ring.count) vertices, bounds \(bounds.map(\.description) ?? "none")"
     }

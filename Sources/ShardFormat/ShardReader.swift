@@ -70,6 +70,13 @@ public final class ShardReader: Sendable {
 
     public var recordCount: Int { entries.count }
 
+    /// Bytes of the records' JSON headers (with their magic, length and CRC-32) and of the footer
+    /// index with the trailer: what the file spends besides frames.
+    public var overheadBytes: (headers: Int, index: Int) {
+        let headers = entries.reduce(0) { $0 + ShardLayout.recordPrefixSize + $1.headerLength + 4 }
+        return (headers, source.size - (entries.last?.end ?? ShardLayout.headerSize))
+    }
+
     /// The index of a record by key.
     public func index(of key: String) -> Int? { keyIndex[key] }
 

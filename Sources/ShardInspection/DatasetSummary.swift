@@ -37,6 +37,9 @@ public struct DatasetSummary: Codable, Sendable {
     public var acquired: [String]
     /// CRSs of the records' grids.
     public var crs: [String]
+    /// Bytes of record headers (JSON with prefix and CRC) and of shard indexes (footer + trailer).
+    public var headerBytes: Int
+    public var indexBytes: Int
 
     /// Reads the index and every record header (not the pixels).
     public init(reader: DatasetReader) throws {
@@ -60,6 +63,8 @@ public struct DatasetSummary: Codable, Sendable {
                 if let t = s.acquired { times.append(t) }
             }
         }
+        headerBytes = reader.shards.reduce(0) { $0 + $1.overheadBytes.headers }
+        indexBytes = reader.shards.reduce(0) { $0 + $1.overheadBytes.index }
         times.sort()
         acquired = times.isEmpty ? [] : [times.first!, times.last!]
         crs = crsSet.sorted()
@@ -83,6 +88,10 @@ public struct DatasetSummary: Codable, Sendable {
         t += "  records: \(records) in \(shards) shards, \(Format.bytes(bytes))\n"
         t += "  splits:  " + splits.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         if !acquired.isEmpty { t += "  acquired: \(acquired[0]) … \(acquired[1])\n" }
+        if records > 0 {
+            t += "  per record: \(headerBytes / records) B of header, \(indexBytes / records) B of index"
+            t += String(format: " (%.1f %% of the shard bytes)\n", 100 * Double(headerBytes + indexBytes) / Double(max(1, bytes)))
+        }
         t += "  grid CRS: \(crs.map { $0.count > 40 ? String($0.prefix(40)) + "…" : $0 }.joined(separator: ", "))\n"
         for s in sensors {
             let counts = s.records.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

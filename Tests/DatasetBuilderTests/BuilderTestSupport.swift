@@ -3,6 +3,7 @@ import Foundation
 import GeoRaster
 import ShardFormat
 import TestSupport
+import Testing
 
 enum Fixtures {
     /// Writes a manifest into a temporary folder and returns its path.
@@ -18,6 +19,9 @@ enum Fixtures {
         let out = out ?? TestEnvironment.temporaryDirectory() + "/dataset"
         let plan = try Planner.plan(try ManifestParser.load(path: manifestPath, inputs: inputs))
         _ = try BuildExecutor.build(plan: plan, output: out, jobs: jobs, restart: false)
+        // Every dataset the tests build conforms to DATASETS.md's field tables.
+        let problems = try TestEnvironment.indexProblems(out)
+        #expect(problems.isEmpty, "\(problems)")
         return out
     }
 

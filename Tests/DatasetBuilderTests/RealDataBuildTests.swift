@@ -13,7 +13,7 @@ func gefolkiManifest() -> String {
      "sensors": [
        {"name": "s1", "inputs": ["\(TestEnvironment.real("gefolki_s1_patch11.tif"))"], "bands": ["a", "b"], "gsd": 10, "dtype": "f32"},
        {"name": "s2", "inputs": ["\(TestEnvironment.real("gefolki_s2_patch11.tif"))"], "bands": ["r", "g", "b"], "gsd": 10, "dtype": "f32"}],
-     "splits": {"blockSize": 2560, "fractions": {"train": 0.5, "val": 0.25, "test": 0.25}, "seed": 2},
+     "splits": {"blockSize": 2560, "fractions": {"train": 0.5, "val": 0.25, "test": 0.25}, "seed": 5},
      "sharding": {"maxRecords": 4}}
     """)
 }

@@ -142,7 +142,7 @@ struct PairLoaderTests {
     func normalisationAndAsync() async throws {
         let dir = try LoaderFixtures.numberedDataset()
         let stats = try #require(try DatasetIndex.load(directory: dir).splitStatistics["train"]?["a"])
-        let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["a"], batchSize: 4, shuffle: .none))
+        let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["a"], batchSize: 4, shuffle: .none, attributes: true))
         var first: Batch?
         for try await batch in loader.batches { if first == nil { first = batch } }
         let batch = try #require(first)
@@ -153,12 +153,13 @@ struct PairLoaderTests {
         #expect(batch.geotransforms["a"]![0] == [Double(raw) * 80, 10, 0, 80, 0, -10])
     }
 
-    @Test("metadata: false gives the same tensors and keys, without geotransforms and attributes")
+    @Test("metadata and attributes off give the same tensors and keys, without geotransforms and attributes")
     func withoutMetadata() throws {
         let dir = try LoaderFixtures.numberedDataset()
         func load(_ metadata: Bool) throws -> [Batch] {
             var out: [Batch] = []
-            try PairLoader(LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, seed: 3, metadata: metadata)).forEach { out.append($0) }
+            try PairLoader(LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, seed: 3, metadata: metadata,
+                                        attributes: metadata)).forEach { out.append($0) }
             return out
         }
         let full = try load(true), lean = try load(false)

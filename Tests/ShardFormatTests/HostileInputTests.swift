@@ -92,13 +92,13 @@ struct HostileInputTests {
         #expect(error?.message.contains("expected u8 1×") == true)
     }
 
-    @Test("A record header that disagrees with the footer is refused when it is read")
+    @Test("A record header that disagrees with the index, or is malformed, is refused when it is read")
     func headerDisagreesWithFooter() throws {
         let replacements: [(String, String, String)] = [
-            ("\"shape\":[4,8,8]", "\"shape\":[4,80,80]", "its frame"),
-            ("\"dtype\":\"u16\"", "\"dtype\":\"f64\"", "its frame"),
-            ("\"geotransform\":[", "\"geotransform\":[1,", "geotransform"),
-            ("\"b2\",", "", "band"),
+            ("\"cell\":[", "\"cell\":[7,", "cell has 3 numbers"),
+            ("\"footprint\":[", "\"footprint\":[1,", "footprint is not 4"),
+            ("\"s2\":{", "\"s9\":{", "sensor s2 has a data frame but no header entry"),
+            ("\"split\":", "\"split\":1,\"x\":", "not valid JSON"),
         ]
         for (from, to, expected) in replacements {
             var (dir, path, shard) = try Self.dataset()
@@ -110,6 +110,25 @@ struct HostileInputTests {
             let error = #expect(throws: ShardError.self, "\(from) → \(to)") { try reader.metadata(at: 0) }
             #expect(error?.kind == .corrupt && error?.message.contains(expected) == true, "\(String(describing: error))")
             #expect(!DatasetVerifier.verify(directory: dir).isSound)
+        }
+    }
+
+    @Test("Placements in the index that are not finite, not a fraction or not a time are refused when the shard opens")
+    func hostilePlacements() throws {
+        let nan = ShardSurgery.le(Double.nan.bitPattern, 8), two = ShardSurgery.le(2.0.bitPattern, 8)
+        let edits: [(Int, [UInt8], String)] = [
+            (8, nan, "geotransform is not 6 finite numbers"),
+            (48, two, "valid fraction 2.0 outside 0…1"),
+            (64, [7], "acquisition precision 7"),
+            (56, ShardSurgery.le(UInt64(bitPattern: Int64.max), 8) + [2], "is not a time of years 1…9999"),
+            (56, ShardSurgery.le(3600, 8) + [1], "is not a date"),
+        ]
+        for (offset, bytes, expected) in edits {
+            var (dir, path, shard) = try Self.dataset()
+            shard.records[0].placements[0].replaceSubrange(offset..<(offset + bytes.count), with: bytes)
+            try Self.install(shard, at: path, in: dir)
+            let error = #expect(throws: ShardError.self) { try ShardReader(path: path) }
+            #expect(error?.kind == .corrupt && error?.message.contains(expected) == true, "\(String(describing: error))")
         }
     }
 

@@ -76,7 +76,8 @@ enum RandomDataset {
         let encoder = RecordEncoder(options: options)
         for r in records { try writer.append(try encoder.encode(r)) }
         _ = try writer.finish(name: "random", grid: GridInfo(crs: "EPSG:32631", patchSize: patchSize, stride: patchSize),
-                              manifest: .object(["name": .string("random")]), inputs: [])
+                              manifest: .object(["name": .string("random")]),
+                              inputs: (0..<4).map { InputFile(path: "scenes/scene\($0).tif", bytes: 1000 + $0) })
         return (dir, records)
     }
 }

@@ -40,6 +40,7 @@ struct RoundTripTests {
             }
         }
         #expect(DatasetVerifier.verify(directory: dir).isSound)
+        #expect(try TestEnvironment.indexProblems(dir).isEmpty, "dataset.json conforms to DATASETS.md")
     }
 
     @Test("The same records give byte-identical shards")

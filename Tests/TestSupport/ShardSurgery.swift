@@ -22,9 +22,13 @@ public struct ShardSurgery {
         /// The record header JSON.
         public var header: [UInt8]
         public var frames: [Frame]
+        /// One 65-byte placement per data frame (geotransform, valid fraction, acquired time).
+        public var placements: [[UInt8]]
     }
 
     public var sensors: [String]
+    /// Each sensor's band names.
+    public var bands: [[String]]
     public var records: [Record]
 
     /// Parses a well-formed shard (as written by GeoPairs).
@@ -33,7 +37,12 @@ public struct ShardSurgery {
         let footerOffset = Int(try tail.u64())
         var r = Cursor(bytes: bytes, at: footerOffset + 4)
         let count = Int(try r.u32())
-        sensors = try (0..<Int(try r.u16())).map { _ in try r.string() }
+        var names: [String] = [], bandNames: [[String]] = []
+        for _ in 0..<Int(try r.u16()) {
+            names.append(try r.string())
+            bandNames.append(try (0..<Int(try r.u16())).map { _ in try r.string() })
+        }
+        (sensors, bands) = (names, bandNames)
         records = try (0..<count).map { _ in
             let offset = Int(try r.u64()), headerLength = Int(try r.u32())
             let key = try r.string()
@@ -45,15 +54,17 @@ public struct ShardSurgery {
                 return Frame(sensorIndex: sensor, kind: kind, filter: filter, dtype: dtype, channels: c, height: h, width: w,
                              bytes: Array(bytes[at..<(at + size)]))
             }
-            return Record(key: key, header: Array(bytes[(offset + 8)..<(offset + 8 + headerLength)]), frames: frames)
+            let placements = try frames.filter { $0.kind == 0 }.map { _ in try r.bytes(65) }
+            return Record(key: key, header: Array(bytes[(offset + 8)..<(offset + 8 + headerLength)]), frames: frames, placements: placements)
         }
     }
 
     /// The shard's bytes: layout, offsets and every CRC-32 computed from the fields.
     public func serialized() -> [UInt8] {
-        var out = Array("GPSHARD\0".utf8) + Self.le(1, 4) + Self.le(0, 4)
+        var out = Array("GPSHARD\0".utf8) + Self.le(2, 4) + Self.le(0, 4)
         var footer = Array("GPIX".utf8) + Self.le(UInt64(records.count), 4) + Self.le(UInt64(sensors.count), 2)
-        for s in sensors { footer += Self.le(UInt64(s.utf8.count), 2) + Array(s.utf8) }
+        func string(_ s: String) -> [UInt8] { Self.le(UInt64(s.utf8.count), 2) + Array(s.utf8) }
+        for (s, names) in zip(sensors, bands) { footer += string(s) + Self.le(UInt64(names.count), 2) + names.flatMap(string) }
         for record in records {
             footer += Self.le(UInt64(out.count), 8) + Self.le(UInt64(record.header.count), 4)
                 + Self.le(UInt64(record.key.utf8.count), 2) + Array(record.key.utf8) + Self.le(UInt64(record.frames.count), 2)
@@ -64,11 +75,12 @@ public struct ShardSurgery {
                     + Self.le(UInt64(f.bytes.count), 8) + Self.le(UInt64(Self.crc(f.bytes)), 4)
                 out += f.bytes
             }
+            footer += record.placements.flatMap { $0 }
         }
         let footerOffset = out.count
         out += footer
         out += Self.le(UInt64(footerOffset), 8) + Self.le(UInt64(footer.count), 8) + Self.le(UInt64(Self.crc(footer)), 4)
-        out += Self.le(1, 4) + Array("GPSHARD\0".utf8)
+        out += Self.le(2, 4) + Array("GPSHARD\0".utf8)
         return out
     }
 
@@ -85,7 +97,10 @@ public struct ShardSurgery {
         func inFile(_ at: UInt64, _ n: UInt64) -> Bool { at <= UInt64(bytes.count) && n <= UInt64(bytes.count) - at }
         walk: do {
             guard let count = try? r.u32(), let sensorCount = try? r.u16() else { break walk }
-            for _ in 0..<sensorCount { guard (try? r.string()) != nil else { break walk } }
+            for _ in 0..<sensorCount {
+                guard (try? r.string()) != nil, let bandCount = try? r.u16() else { break walk }
+                for _ in 0..<bandCount { guard (try? r.string()) != nil else { break walk } }
+            }
             for _ in 0..<min(count, 1 << 20) {
                 guard let offset = try? r.u64(), let headerLength = try? r.u32(), (try? r.string()) != nil,
                       let frameCount = try? r.u16() else { break walk }
@@ -94,14 +109,17 @@ public struct ShardSurgery {
                     let crc = Self.crc(Array(bytes[Int(offset + 8)..<Int(headerEnd)]))
                     bytes.replaceSubrange(Int(headerEnd)..<Int(headerEnd + 4), with: Self.le(UInt64(crc), 4))
                 }
+                var dataFrames = 0
                 for _ in 0..<frameCount {
-                    guard r.skip(17), let at = try? r.u64(), let size = try? r.u64() else { break walk }
+                    guard let kind = try? r.kind(), r.skip(14), let at = try? r.u64(), let size = try? r.u64() else { break walk }
+                    if kind == 0 { dataFrames += 1 }
                     if inFile(at, size), r.position + 4 <= footerEnd {
                         let crc = Self.crc(Array(bytes[Int(at)..<Int(at + size)]))
                         bytes.replaceSubrange(r.position..<(r.position + 4), with: Self.le(UInt64(crc), 4))
                     }
                     guard r.skip(4) else { break walk }
                 }
+                guard r.skip(65 * dataFrames) else { break walk }
             }
         }
         let crc = Self.crc(Array(bytes[footerStart..<footerEnd]))
@@ -138,6 +156,16 @@ public struct ShardSurgery {
         }
 
         mutating func u8() throws -> UInt8 { UInt8(try uint(1)) }
+        /// A frame descriptor's sensor index and kind: the kind.
+        mutating func kind() throws -> UInt8 {
+            _ = try u16()
+            return try u8()
+        }
+        mutating func bytes(_ n: Int) throws -> [UInt8] {
+            guard position >= 0, n <= end - position else { throw OutOfBounds() }
+            defer { position += n }
+            return Array(bytes[position..<(position + n)])
+        }
         mutating func u16() throws -> UInt16 { UInt16(try uint(2)) }
         mutating func u32() throws -> UInt32 { UInt32(try uint(4)) }
         mutating func u64() throws -> UInt64 { try uint(8) }

@@ -53,6 +53,13 @@ public enum TestEnvironment {
         try execute("/usr/bin/env", [program] + arguments, environment: environment)
     }
 
+    /// Problems `Scripts/check_index.py` finds in a dataset's `dataset.json` against the field tables
+    /// of DATASETS.md (empty when it conforms).
+    public static func indexProblems(_ dataset: String) throws -> String {
+        let outcome = try run("python3", ["\(repositoryRoot)/Scripts/check_index.py", dataset])
+        return outcome.status == 0 ? "" : outcome.errors + outcome.output
+    }
+
     /// Whether `python3` can import `modules` (e.g. `"numpy, zstandard"`); otherwise prints a notice
     /// that `skipped` is skipped, naming what is missing.
     public static func pythonCanImport(_ modules: String, else skipped: String) -> Bool {
