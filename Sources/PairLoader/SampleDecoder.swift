@@ -109,11 +109,14 @@ final class SampleDecoder {
             // Where each output pixel comes from in a band plane: crop, flips and rotation in one map.
             let upright = t.rotations == 0 && !t.flipH && !t.flipV
             let count = outH * outW
-            if sourceIndex.count < count { sourceIndex = [Int](repeating: 0, count: count) }
-            for r in 0..<outH {
-                for col in 0..<outW {
-                    let (sr, sc) = Self.source(r, col, height: outH, width: outW, t)
-                    sourceIndex[r * outW + col] = (sr + oy) * w + sc + ox
+            if !upright {
+                // Upright patches are copied row by row; only flips and rotations need the map.
+                if sourceIndex.count < count { sourceIndex = [Int](repeating: 0, count: count) }
+                for r in 0..<outH {
+                    for col in 0..<outW {
+                        let (sr, sc) = Self.source(r, col, height: outH, width: outW, t)
+                        sourceIndex[r * outW + col] = (sr + oy) * w + sc + ox
+                    }
                 }
             }
             let tensor = tensors[s]
@@ -121,7 +124,13 @@ final class SampleDecoder {
             let outMask = tensor.mask.baseAddress! + b * count
             sourceIndex.withUnsafeBufferPointer { index in
                 if maskFrame != nil {
-                    maskBytes.withUnsafeBufferPointer { m in for i in 0..<count { outMask[i] = m[index[i]] } }
+                    maskBytes.withUnsafeBufferPointer { m in
+                        if upright {
+                            for r in 0..<outH { (outMask + r * outW).update(from: m.baseAddress! + (r + oy) * w + ox, count: outW) }
+                        } else {
+                            for i in 0..<count { outMask[i] = m[index[i]] }
+                        }
+                    }
                 } else {
                     outMask.update(repeating: 1, count: count)
                 }

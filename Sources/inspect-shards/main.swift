@@ -66,7 +66,7 @@ let show = Subcommand(
         let inputs = reader.index.inputs
         for (n, scene) in s.sources.enumerated() {
             let files = scene.map { inputs.indices.contains($0) ? inputs[$0].path : "input \($0) (not in dataset.json)" }
-            print("    source \(n + 1): \(Array(Set(files)).sorted().joined(separator: ", "))")
+            print("    source \(n + 1): \(files.joined(separator: ", "))")
         }
         for kind in [FrameKind.data, .mask] {
             if let f = try shard.frame(record: location.record, sensor: s.sensor, kind: kind) {
