@@ -46,6 +46,10 @@ struct RealDataBuildTests {
         let dir = try Fixtures.build(aberManifest())
         let index = try DatasetIndex.load(directory: dir)
         #expect(index.sensors.map(\.shape) == [[10, 48, 48], [1, 16, 16]])
+        // SRTM's own nodata is reported, in dataset.json and in every record (the manifest sets none).
+        #expect(index.sensor("dem")?.nodata == -32767 && index.sensor("s2")?.nodata == nil)
+        let reader = try DatasetReader(directory: dir)
+        #expect(try reader.locations().allSatisfy { try reader.metadata(at: $0).sensor("dem").map { $0.nodata == -32767 } ?? true })
         try RecordRebuilder.expectEveryRecordRebuilds(dir)
         try expectNoSplitOverlap(dir)
     }
