@@ -28,8 +28,10 @@ public enum BuildExecutor {
     /// - Parameters:
     ///   - restart: discard an interrupted or finished earlier build in `output` (`--force`).
     ///   - onShardCompleted: called after each shard is safely on disk.
+    ///   - part: build only this part's blocks into `output` (a part folder) and write its `part.json`.
     public static func build(
-        plan: BuildPlan, output: String, jobs: Int, restart: Bool, warpOptions: WarpOptions = BuildExecutor.defaultWarpOptions,
+        plan: BuildPlan, output: String, jobs: Int, restart: Bool, part: PlanPart? = nil,
+        warpOptions: WarpOptions = BuildExecutor.defaultWarpOptions,
         onShardCompleted: ((ShardInfo) -> Void)? = nil, progress: (BuildProgress) -> Void = { _ in }
     ) throws -> BuildReport {
         let start = Date()
@@ -37,25 +39,43 @@ public enum BuildExecutor {
         let inputs = plan.inputFiles.map {
             InputFile(path: manifest.displayPath($0), bytes: (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0)
         }
+        let buildFingerprint = try fingerprint(manifest, inputs: inputs, parts: part?.count)
+        if let part {
+            // A finished part run again (a scheduler's retry) is a no-op; a part of another build is refused.
+            let expected = PartIndex(part: part, fingerprint: buildFingerprint)
+            if let existing = try PartIndex.load(directory: output) {
+                if existing == expected, !restart {
+                    let index = try DatasetIndex.load(directory: output)
+                    return BuildReport(index: index, cellsPlanned: part.cells, recordsWritten: index.splits.values.reduce(0, +),
+                                       recordsResumed: index.splits.values.reduce(0, +), seconds: 0)
+                }
+                guard restart else {
+                    throw PlanError(problems: ["\(output) holds \(existing.part.name) of another build (use --force to rebuild it)"])
+                }
+                try FileManager.default.removeItem(atPath: "\(output)/\(PartIndex.fileName)")
+            }
+        }
+        let blocks = part.map { $0.firstBlock..<$0.endBlock } ?? 0..<plan.blocks.count
         let writer = try DatasetWriter(directory: output, sensors: schemas(plan, warpOptions: warpOptions), sharding: manifest.sharding,
-                                       fingerprint: try fingerprint(manifest, inputs: inputs), restart: restart)
+                                       fingerprint: buildFingerprint + (part.map { "/part\($0.index)" } ?? ""), restart: restart)
         writer.onShardCompleted = onShardCompleted
-        let resumeFrom = min(writer.resumePosition, plan.blocks.count)
+        let resumeFrom = min(max(writer.resumePosition, blocks.lowerBound), blocks.upperBound)
         let resumed = writer.resumedRecordCount
-        var status = BuildProgress(blocksDone: resumeFrom, blocksTotal: plan.blocks.count,
-                                   cellsDone: plan.blocks[..<resumeFrom].reduce(0) { $0 + $1.cells.count },
-                                   cellsTotal: plan.cellCount, recordsKept: resumed, bytesWritten: writer.bytesWritten)
-        let alreadyWritten = Set((0..<plan.blocks.count).flatMap { b in plan.blocks[b].cells.map { plan.zones[plan.blocks[b].zone].cells[$0].key } }
+        var status = BuildProgress(blocksDone: resumeFrom - blocks.lowerBound, blocksTotal: blocks.count,
+                                   cellsDone: plan.blocks[blocks.lowerBound..<resumeFrom].reduce(0) { $0 + $1.cells.count },
+                                   cellsTotal: plan.blocks[blocks].reduce(0) { $0 + $1.cells.count }, recordsKept: resumed,
+                                   bytesWritten: writer.bytesWritten)
+        let alreadyWritten = Set(blocks.flatMap { b in plan.blocks[b].cells.map { plan.zones[plan.blocks[b].zone].cells[$0].key } }
             .filter(writer.isAlreadyWritten))
         try OrderedPipeline.run(
-            range: resumeFrom..<plan.blocks.count, jobs: max(1, jobs), window: 2 * max(1, jobs),
+            range: resumeFrom..<blocks.upperBound, jobs: max(1, jobs), window: 2 * max(1, jobs),
             makeWorker: {
                 let worker = BlockWorker(plan: plan, warpOptions: warpOptions)
                 return { index in try worker.process(plan.blocks[index], skip: alreadyWritten.contains) }
             },
             consume: { index, result in
                 for record in result.records { try writer.append(record, position: index) }
-                status.blocksDone = index + 1
+                status.blocksDone = index + 1 - blocks.lowerBound
                 status.cellsDone += result.cells
                 status.recordsKept += result.records.count
                 status.bytesWritten = writer.bytesWritten
@@ -65,7 +85,8 @@ public enum BuildExecutor {
             name: manifest.name,
             grid: GridInfo(crs: gridCRSText(manifest), patchSize: manifest.grid.patchSize, stride: manifest.grid.stride),
             manifest: manifest.document, inputs: inputs)
-        return BuildReport(index: index, cellsPlanned: plan.cellCount, recordsWritten: index.splits.values.reduce(0, +),
+        if let part { try PartIndex(part: part, fingerprint: buildFingerprint).save(directory: output) }
+        return BuildReport(index: index, cellsPlanned: status.cellsTotal, recordsWritten: index.splits.values.reduce(0, +),
                            recordsResumed: resumed, seconds: Date().timeIntervalSince(start))
     }
 
@@ -97,13 +118,15 @@ public enum BuildExecutor {
         }
     }
 
-    /// Identifies a build configuration: the manifest as given and every input's path and size.
-    static func fingerprint(_ manifest: Manifest, inputs: [InputFile]) throws -> String {
+    /// Identifies a build configuration: the manifest as given, every input's path and size, and
+    /// for a partitioned build the part count.
+    static func fingerprint(_ manifest: Manifest, inputs: [InputFile], parts: Int? = nil) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var hasher = SHA256()
         hasher.update(Array(try encoder.encode(manifest.document)))
         hasher.update(Array(try encoder.encode(inputs)))
+        if let parts { hasher.update(Array("parts \(parts)".utf8)) }
         return hasher.finalizeHex()
     }
 }

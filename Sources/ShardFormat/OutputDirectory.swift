@@ -5,7 +5,8 @@ import Foundation
 /// GeoPairs dataset (a typo in `--out`) would delete someone's files.
 enum OutputDirectory {
     /// What a dataset directory, finished or interrupted, may hold.
-    static let datasetEntries: Set<String> = ["dataset.json", BuildJournal.fileName, "shards"]
+    /// (`part.json`: a part of a partitioned build, written by DatasetBuilder.)
+    static let datasetEntries: Set<String> = ["dataset.json", BuildJournal.fileName, "shards", "part.json"]
 
     /// Throws when `directory` is a symbolic link or not a directory, or holds anything but a
     /// GeoPairs dataset's files (`shards/` with `.gpshard` and `.partial` files only).
@@ -25,9 +26,12 @@ enum OutputDirectory {
             if lstat(shards, &shardsInfo) != 0 || (shardsInfo.st_mode & S_IFMT) != S_IFDIR {
                 foreign.append("shards (not a directory)")
             } else {
-                let suffixes = [".\(ShardLayout.fileExtension)", ".\(ShardLayout.fileExtension).partial"]
-                foreign += ((try? fm.contentsOfDirectory(atPath: shards)) ?? [])
-                    .filter { name in !suffixes.contains { name.hasSuffix($0) } }.map { "shards/\($0)" }
+                // Shards, and shards being written (`<shard>.<pid>.partial`).
+                func isShardFile(_ name: String) -> Bool {
+                    name.hasSuffix(".\(ShardLayout.fileExtension)")
+                        || (name.hasSuffix(".partial") && name.contains(".\(ShardLayout.fileExtension)."))
+                }
+                foreign += ((try? fm.contentsOfDirectory(atPath: shards)) ?? []).filter { !isShardFile($0) }.map { "shards/\($0)" }
             }
         }
         guard foreign.isEmpty else {

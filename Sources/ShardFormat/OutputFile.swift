@@ -6,8 +6,8 @@ import Darwin
 
 /// A file written under a temporary name and published atomically: `write`… then `commit`
 /// (fsync, rename over the final name, fsync the directory). Until `commit`, the final name never
-/// holds a partial file; a crash leaves only the `.partial` file, which readers ignore.
-final class OutputFile {
+/// holds a partial file; a crash leaves only the `<name>.<pid>.partial` file, which readers ignore.
+public final class OutputFile {
     let finalPath: String
     let temporaryPath: String
     private var fd: Int32
@@ -18,7 +18,9 @@ final class OutputFile {
 
     init(path: String) throws {
         finalPath = path
-        temporaryPath = path + ".partial"
+        // The process id keeps two writers of the same file (a scheduler's retry racing the
+        // original) from writing into one temporary file; each renames a whole file.
+        temporaryPath = "\(path).\(getpid()).partial"
         fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw OutputFile.error("create", temporaryPath) }
         buffer.reserveCapacity(Self.flushThreshold)
@@ -88,7 +90,7 @@ final class OutputFile {
     }
 
     /// Writes a whole small file atomically.
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
         let file = try OutputFile(path: path)
         try file.write(bytes)
         try file.commit()

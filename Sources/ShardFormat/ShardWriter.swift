@@ -1,6 +1,6 @@
 /// Writes one shard file: header, records in the order given, footer index, trailer.
 ///
-/// The file is written as `<path>.partial` and renamed to `path` only by ``finish()``, after an
+/// The file is written as `<path>.<pid>.partial` and renamed to `path` only by ``finish()``, after an
 /// fsync: a crash never leaves a file under the final name that looks complete but is not.
 public final class ShardWriter {
     public let path: String

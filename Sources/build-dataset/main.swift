@@ -24,45 +24,89 @@ let validate = Subcommand(
 
 let plan = Subcommand(
     name: "plan", summary: "cells per sensor and split, and the estimated output size (no pixels read)",
-    usage: "plan MANIFEST [--input NAME=PATH]... [--json]",
-    help: "Opens every input for its footprint, lays out the snapped grid, assigns splits.\n\(inputHelp)\n  --json  print JSON"
+    usage: "plan MANIFEST [--input NAME=PATH]... [--parts N] [--json]",
+    help: """
+    Opens every input for its footprint, lays out the snapped grid, assigns splits.
+    \(inputHelp)
+      --parts N  also cut the plan into N parts for an array job: each part's blocks, cells and
+                 estimated bytes, and the imbalance (largest part over the mean)
+      --json     print JSON
+    """
 ) { args in
-    let a = try Arguments(args, options: ["input"], flags: ["json"])
-    let summary = PlanSummary(try Planner.plan(try loadManifest(a)))
+    let a = try Arguments(args, options: ["input", "parts"], flags: ["json"])
+    let count = try a.integer("parts", in: 1...Partitioner.maxParts)
+    let buildPlan = try Planner.plan(try loadManifest(a))
+    let summary = PlanSummary(buildPlan)
+    let parts = count.map { Partitioner.parts(of: buildPlan, count: $0) }
     if a.has("json") {
+        struct Output: Encodable { var plan: PlanSummary; var parts: [PlanPart]?; var imbalance: Double? }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        print(String(decoding: try e.encode(summary), as: UTF8.self))
+        print(String(decoding: try e.encode(Output(plan: summary, parts: parts, imbalance: parts.map(Partitioner.imbalance))), as: UTF8.self))
     } else {
         print(summary.text, terminator: "")
+        if let parts {
+            for p in parts {
+                print("part \(p.index)/\(p.count): blocks \(p.firstBlock)..<\(p.endBlock), \(p.cells) cells, \(String(format: "%.1f", Double(p.estimatedBytes) / 1e6)) MB raw")
+            }
+            print(String(format: "imbalance (largest part / mean): %.3f", Partitioner.imbalance(parts)))
+        }
     }
     return .success
 }
 
+/// `--part I/N`, or `--part auto` with the index (and maybe the count) from the scheduler.
+func partChoice(_ a: Arguments) throws -> (index: Int, count: Int)? {
+    guard let text = a.value("part") else {
+        guard a.value("parts") == nil else { throw UsageError("--parts N goes with --part auto") }
+        return nil
+    }
+    if text == "auto" {
+        return try SchedulerIndex.resolve(environment: ProcessInfo.processInfo.environment,
+                                          count: try a.integer("parts", in: 1...Partitioner.maxParts))
+    }
+    let fields = text.split(separator: "/", omittingEmptySubsequences: false)
+    guard fields.count == 2, let i = Int(fields[0]), let n = Int(fields[1]), (1...Partitioner.maxParts).contains(n), (0..<n).contains(i) else {
+        throw UsageError("--part expects I/N with 0 ≤ I < N ≤ \(Partitioner.maxParts), or auto; found \"\(text)\"")
+    }
+    guard a.value("parts") == nil else { throw UsageError("--parts N goes with --part auto, not with --part I/N") }
+    return (i, n)
+}
+
 let build = Subcommand(
     name: "build", summary: "warp, cut, filter, split and write the dataset",
-    usage: "build MANIFEST --out DIR [--input NAME=PATH]... [--jobs N] [--force]",
+    usage: "build MANIFEST --out DIR [--input NAME=PATH]... [--jobs N] [--force] [--part I/N | --part auto [--parts N]]",
     help: """
     Writes DIR/shards/*.gpshard and DIR/dataset.json (last). Output is byte-identical for any --jobs.
     An interrupted build resumes from its last complete shard when run again with the same manifest and inputs.
       --out DIR      the dataset directory
     \(inputHelp)
       --jobs N       worker threads (default: the number of cores)
-      --force        discard an earlier or interrupted build in DIR and start over
+      --force        discard an earlier or interrupted build in DIR (or part) and start over
+      --part I/N     build only part I (0-based) of N into DIR/parts/part-IIIII-of-NNNNN; then `merge DIR`.
+                     A finished part run again does nothing; an interrupted one resumes.
+      --part auto    take I (and N when exported) from the array job: SLURM_ARRAY_TASK_ID (+ _COUNT or
+                     _MIN/_MAX), JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX,
+                     BATCH_TASK_INDEX/BATCH_TASK_COUNT (GCP); --parts N gives N where it is not exported
     """
 ) { args in
-    let a = try Arguments(args, options: ["input", "out", "jobs"], flags: ["force"])
-    guard let out = a.value("out") else { throw UsageError("--out DIR is required") }
+    let a = try Arguments(args, options: ["input", "out", "jobs", "part", "parts"], flags: ["force"])
+    guard let dataset = a.value("out") else { throw UsageError("--out DIR is required") }
     let jobs = try a.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
+    let choice = try partChoice(a)
     let manifest = try loadManifest(a)
     let plan = try Planner.plan(manifest)
-    Terminal.error("build-dataset: \(plan.cellCount) cells in \(plan.blocks.count) blocks, \(jobs) job(s) → \(out)")
+    let part = choice.map { Partitioner.parts(of: plan, count: $0.count)[$0.index] }
+    let out = part.map { PartIndex.folder(of: dataset, part: $0) } ?? dataset
+    let cells = part?.cells ?? plan.cellCount
+    Terminal.error("build-dataset: \(cells) cells in \(part.map { $0.endBlock - $0.firstBlock } ?? plan.blocks.count) blocks"
+                   + (part.map { " (part \($0.index) of \($0.count))" } ?? "") + ", \(jobs) job(s) → \(out)")
     // Testing hook: simulate a crash (no clean-up at all) after N completed shards.
     let crashAfter = ProcessInfo.processInfo.environment["GEOPAIRS_CRASH_AFTER_SHARDS"].flatMap(Int.init)
     var shardsDone = 0
-    let reporter = ProgressReporter(label: "build-dataset: cells", total: plan.cellCount)
+    let reporter = ProgressReporter(label: "build-dataset: cells", total: cells)
     let report = try BuildExecutor.build(
-        plan: plan, output: out, jobs: jobs, restart: a.has("force"),
+        plan: plan, output: out, jobs: jobs, restart: a.has("force"), part: part,
         onShardCompleted: { _ in
             shardsDone += 1
             if let crashAfter, shardsDone >= crashAfter { _exit(86) }
@@ -79,7 +123,28 @@ let build = Subcommand(
     return .success
 }
 
+let merge = Subcommand(
+    name: "merge", summary: "join the parts of a partitioned build into one dataset",
+    usage: "merge DIR [--manifest MANIFEST]",
+    help: """
+    Checks that DIR/parts holds all N parts, finished, of one build (same manifest, inputs and N) and
+    that no key repeats, then writes DIR/dataset.json over the parts' shards (in part order; statistics
+    merged in a fixed order). Reads the parts' indexes and shard footers only, never pixels.
+    Names every missing or stale part with the command that builds it.
+      --manifest MANIFEST  the manifest's path, to write into those commands
+    """
+) { args in
+    let a = try Arguments(args, options: ["manifest"])
+    let dir = try a.positionals(["DIR"])[0]
+    let start = Date()
+    let index = try PartMerger.merge(directory: dir, manifest: a.value("manifest") ?? "MANIFEST")
+    let splits = index.splits.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    print("\(dir): merged \(index.splits.values.reduce(0, +)) records (\(splits)) in \(index.shards.count) shards, "
+          + String(format: "%.2f s", Date().timeIntervalSince(start)))
+    return .success
+}
+
 CommandLineTool(
     name: "build-dataset", summary: "build co-registered multi-sensor patch datasets from a JSON manifest",
-    subcommands: [validate, plan, build]
+    subcommands: [validate, plan, build, merge]
 ).main()

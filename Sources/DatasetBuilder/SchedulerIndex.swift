@@ -1,0 +1,49 @@
+import Foundation
+
+/// Which part of an array job this process builds, read from the scheduler's environment
+/// (`--part auto`).
+public enum SchedulerIndex {
+    /// A part number and count from the environment.
+    /// - Parameters:
+    ///   - count: the part count given on the command line (`--parts N`); required where the
+    ///     scheduler does not export it.
+    /// - Throws: ``PlanError`` when no scheduler's variables are set, when two disagree, or when
+    ///   the index lies outside the count.
+    public static func resolve(environment env: [String: String], count given: Int?) throws -> (index: Int, count: Int) {
+        func int(_ name: String) throws -> Int? {
+            guard let text = env[name] else { return nil }
+            guard let v = Int(text.trimmingCharacters(in: .whitespaces)), v >= 0 else {
+                throw PlanError(problems: ["$\(name) is \"\(text)\", not a non-negative integer"])
+            }
+            return v
+        }
+        var found: [(scheduler: String, index: Int, count: Int?)] = []
+        if let i = try int("SLURM_ARRAY_TASK_ID") {
+            var count = try int("SLURM_ARRAY_TASK_COUNT")
+            if count == nil, let lo = try int("SLURM_ARRAY_TASK_MIN"), let hi = try int("SLURM_ARRAY_TASK_MAX"), lo == 0 {
+                count = hi + 1
+            }
+            found.append(("Slurm (SLURM_ARRAY_TASK_ID)", i, count))
+        }
+        if let i = try int("JOB_COMPLETION_INDEX") { found.append(("Kubernetes (JOB_COMPLETION_INDEX)", i, nil)) }
+        if let i = try int("AWS_BATCH_JOB_ARRAY_INDEX") { found.append(("AWS Batch (AWS_BATCH_JOB_ARRAY_INDEX)", i, nil)) }
+        if let i = try int("BATCH_TASK_INDEX") { found.append(("GCP Batch (BATCH_TASK_INDEX)", i, try int("BATCH_TASK_COUNT"))) }
+        guard let first = found.first else {
+            throw PlanError(problems: ["--part auto: none of SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX, AWS_BATCH_JOB_ARRAY_INDEX, BATCH_TASK_INDEX is set"])
+        }
+        for other in found.dropFirst() where other.index != first.index || (other.count != nil && first.count != nil && other.count != first.count) {
+            throw PlanError(problems: ["--part auto: \(first.scheduler) says part \(first.index), \(other.scheduler) says \(other.index)"])
+        }
+        let exported = found.compactMap(\.count).first
+        if let given, let exported, given != exported {
+            throw PlanError(problems: ["--parts \(given) disagrees with the \(exported) tasks \(first.scheduler) exports"])
+        }
+        guard let count = given ?? exported else {
+            throw PlanError(problems: ["--part auto: \(first.scheduler) does not export the task count; give --parts N"])
+        }
+        guard (1...Partitioner.maxParts).contains(count), first.index < count else {
+            throw PlanError(problems: ["--part auto: part \(first.index) from \(first.scheduler) is outside 0…\(count - 1)"])
+        }
+        return (first.index, count)
+    }
+}
