@@ -2,7 +2,9 @@
 # The one test command: installs what is missing, builds (failing on any compiler warning), runs
 # every test, then a bounded, seeded fuzz pass (Scripts/fuzz.sh, GEOPAIRS_FUZZ_SECONDS, default 120)
 # and the reader, loader and pipeline suites under AddressSanitizer and ThreadSanitizer
-# (Scripts/sanitize.sh). Real-raster tests run when GEOPAIRS_REAL_DATA names the shared data folder.
+# (Scripts/sanitize.sh), and a partitioned build on a local Slurm cluster (Scripts/slurm-demo.sh,
+# skipped with its reason where Slurm cannot be installed or started; GEOPAIRS_SKIP_SLURM=1 skips it).
+# Real-raster tests run when GEOPAIRS_REAL_DATA names the shared data folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Scripts/env.sh
@@ -30,3 +32,10 @@ else
   echo "PyTorch is not importable: the PyTorch cross-check (Scripts/msad_reference.py) is skipped; pip install torch to run it"
 fi
 swift test 2>&1
+
+echo "== Slurm: a partitioned build as an array job on a local cluster"
+if [ "${GEOPAIRS_SKIP_SLURM:-0}" = 1 ]; then
+  echo "slurm-demo: skipped: GEOPAIRS_SKIP_SLURM=1"
+else
+  timeout 900 bash Scripts/slurm-demo.sh
+fi

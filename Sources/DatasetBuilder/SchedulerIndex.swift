@@ -6,7 +6,7 @@ public enum SchedulerIndex {
     /// A part number and count from the environment.
     /// - Parameters:
     ///   - count: the part count given on the command line (`--parts N`); required where the
-    ///     scheduler does not export it.
+    ///     scheduler does not export it, and preferred where it does.
     /// - Throws: ``PlanError`` when no scheduler's variables are set, when two disagree, or when
     ///   the index lies outside the count.
     public static func resolve(environment env: [String: String], count given: Int?) throws -> (index: Int, count: Int) {
@@ -34,11 +34,9 @@ public enum SchedulerIndex {
         for other in found.dropFirst() where other.index != first.index || (other.count != nil && first.count != nil && other.count != first.count) {
             throw PlanError(problems: ["--part auto: \(first.scheduler) says part \(first.index), \(other.scheduler) says \(other.index)"])
         }
-        let exported = found.compactMap(\.count).first
-        if let given, let exported, given != exported {
-            throw PlanError(problems: ["--parts \(given) disagrees with the \(exported) tasks \(first.scheduler) exports"])
-        }
-        guard let count = given ?? exported else {
+        // --parts wins over an exported count: a failed task resubmitted alone (`sbatch --array=3`)
+        // is an array of one task, but still part 3 of the original N.
+        guard let count = given ?? found.compactMap(\.count).first else {
             throw PlanError(problems: ["--part auto: \(first.scheduler) does not export the task count; give --parts N"])
         }
         guard (1...Partitioner.maxParts).contains(count), first.index < count else {
