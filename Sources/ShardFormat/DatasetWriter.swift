@@ -68,6 +68,8 @@ public final class DatasetWriter {
             let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
             return size == shard.info.bytes
         }
+        // The file on disk now says exactly this (a new build's header, or what survived).
+        try journal.rewrite(directory: directory)
         let kept = Set(journal.shards.map(\.info.file))
         for name in (try? fm.contentsOfDirectory(atPath: shardDir)) ?? [] where !kept.contains("shards/\(name)") {
             try? fm.removeItem(atPath: (shardDir as NSString).appendingPathComponent(name))
@@ -121,10 +123,9 @@ public final class DatasetWriter {
         guard let current = open.removeValue(forKey: split) else { return }
         var info = try current.writer.finish(split: split)
         info.file = "shards/" + (info.file as NSString).lastPathComponent
-        journal.shards.append(.init(info: info, keys: current.keys, statistics: current.stats))
         // Records of still-open shards would be lost in a crash: a resume must redo them.
-        journal.resumePosition = open.values.map(\.firstPosition).reduce(position, min)
-        try journal.save(directory: directory)
+        try journal.append(.init(info: info, keys: current.keys, statistics: current.stats),
+                           resumePosition: open.values.map(\.firstPosition).reduce(position, min), directory: directory)
         onShardCompleted?(info)
     }
 

@@ -99,23 +99,29 @@ struct HostileBuildInputTests {
         #expect(DatasetVerifier.verify(directory: out).isSound)
     }
 
-    @Test("A build journal with a negative resume position or an escaping shard path is refused")
+    @Test("A build journal with a negative resume position, an escaping shard path or a damaged line is refused")
     func hostileJournal() throws {
         let manifest = Self.manifest(input: Self.vrt(geotransform: "400000, 10, 0, 5800000, 0, -10"))
         let plan = try Planner.plan(try ManifestParser.load(path: manifest))
         let out = TestEnvironment.temporaryDirectory() + "/interrupted"
         try FileManager.default.createDirectory(atPath: out + "/shards", withIntermediateDirectories: true)
-        let journal = out + "/.geopairs-journal.json"
+        let journal = out + "/.geopairs-journal.jsonl"
         // The journal is checked before its fingerprint is compared with this build's.
-        let fingerprint = "any"
+        let header = #"{"fingerprint": "any"}"#
+        func shard(_ file: String) -> String {
+            #"{"keys": [], "statistics": {}, "info": {"file": "\#(file)", "split": "train", "records": 0, "bytes": 0, "sha256": "", "sensorBytes": {}}}"#
+        }
         for (body, expected) in [
-            (#"{"fingerprint": "\#(fingerprint)", "shards": [], "resumePosition": -3}"#, "resumePosition -3"),
-            (#"{"fingerprint": "\#(fingerprint)", "resumePosition": 0, "shards": [{"keys": [], "statistics": {}, "info": {"file": "../x", "split": "train", "records": 0, "bytes": 0, "sha256": "", "sensorBytes": {}}}]}"#, "shards[0].info.file"),
+            ("\(header)\n{\"shard\": \(shard("shards/a.gpshard")), \"resumePosition\": -3}\n", "resumePosition -3"),
+            ("\(header)\n{\"shard\": \(shard("../x")), \"resumePosition\": 0}\n", "shards[0].info.file"),
+            ("\(header)\n{\"shard\": \n{\"shard\": \(shard("shards/a.gpshard")), \"resumePosition\": 0}\n", "line 2"),
+            ("{\"shards\": []}\n", "first line"),
         ] {
             _ = FileManager.default.createFile(atPath: journal, contents: Data(body.utf8))
             #expect("\(expected)") { try BuildExecutor.build(plan: plan, output: out, jobs: 1, restart: false) } throws: {
-                "\($0)".contains(expected) && "\($0)".contains(".geopairs-journal.json")
+                "\($0)".contains(expected) && "\($0)".contains(".geopairs-journal.jsonl")
             }
         }
     }
+
 }

@@ -93,7 +93,7 @@ struct RealDataBuildTests {
                                        environment: ["GEOPAIRS_CRASH_AFTER_SHARDS": "1"])
         #expect(crashed.status == 86)
         #expect(!FileManager.default.fileExists(atPath: out + "/dataset.json"))
-        #expect(FileManager.default.fileExists(atPath: out + "/.geopairs-journal.json"))
+        #expect(FileManager.default.fileExists(atPath: out + "/.geopairs-journal.jsonl"))
         let resumed = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out, "--jobs", "1"])
         #expect(resumed.status == 0, "\(resumed.errors)")
         #expect(resumed.output.contains("resumed"))

@@ -1,0 +1,39 @@
+import Foundation
+import ShardFormat
+import TestSupport
+import Testing
+
+/// The build journal is appended one line per completed shard; a crash mid-append leaves a torn
+/// last line, which a resumed build drops (redoing that shard) instead of refusing the journal.
+@Suite("Build journal")
+struct JournalTests {
+    @Test("A torn last line is dropped: the build resumes with the shards before it and ends identical")
+    func tornLastLine() throws {
+        let (reference, records) = try RandomDataset.write(count: 12, sharding: ShardingOptions(maxRecords: 2))
+        let dir = TestEnvironment.temporaryDirectory() + "/interrupted"
+        do {
+            let writer = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, sharding: ShardingOptions(maxRecords: 2),
+                                           fingerprint: "test-42")
+            let encoder = RecordEncoder()
+            for r in records.prefix(8) { try writer.append(try encoder.encode(r)) }
+            // The writer is dropped without finishing: a crash after some shards completed.
+        }
+        let journal = dir + "/.geopairs-journal.jsonl"
+        let lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count >= 3, "a header and completed shards")
+        let handle = try #require(FileHandle(forWritingAtPath: journal))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"shard": {"info": {"file": "shards/tr"#.utf8))
+        try handle.close()
+        let writer = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, sharding: ShardingOptions(maxRecords: 2),
+                                       fingerprint: "test-42")
+        #expect(writer.resumedRecordCount == 2 * (lines.count - 1))
+        let encoder = RecordEncoder()
+        for r in records where !writer.isAlreadyWritten(key: r.metadata.key) { try writer.append(try encoder.encode(r)) }
+        let index = try writer.finish(name: "random", grid: GridInfo(crs: "EPSG:32631", patchSize: RandomDataset.patchSize, stride: RandomDataset.patchSize),
+                                      manifest: .object(["name": .string("random")]),
+                                      inputs: (0..<4).map { InputFile(path: "scenes/scene\($0).tif", bytes: 1000 + $0) })
+        #expect(try index.encoded() == DatasetIndex.load(directory: reference).encoded())
+        #expect(!FileManager.default.fileExists(atPath: journal))
+    }
+}
