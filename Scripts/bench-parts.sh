@@ -22,12 +22,12 @@ bin=.build/release/build-dataset
 now() { date +%s.%N; }
 $bin plan "$work/manifest.json" --parts 4 | tail -5
 t0=$(now); $bin build "$work/manifest.json" --out "$work/single" --jobs 2 2>/dev/null; t1=$(now)
-for i in 0 1 2 3; do $bin build "$work/manifest.json" --out "$work/parts" --part $i/4 --jobs 2 2>/dev/null; done; t2=$(now)
-$bin merge "$work/parts"; t3=$(now)
+for i in 0 1 2 3; do $bin build "$work/manifest.json" --out "$work/partitioned" --part $i/4 --jobs 2 2>/dev/null; done; t2=$(now)
+$bin merge "$work/partitioned"; t3=$(now)
 python3 - "$t0" "$t1" "$t2" "$t3" "$work" <<'PY'
 import json, sys
 t0, t1, t2, t3 = map(float, sys.argv[1:5])
-a = json.load(open(f"{sys.argv[5]}/single/dataset.json")); b = json.load(open(f"{sys.argv[5]}/parts/dataset.json"))
+a = json.load(open(f"{sys.argv[5]}/single/dataset.json")); b = json.load(open(f"{sys.argv[5]}/partitioned/dataset.json"))
 assert a["splits"] == b["splits"], "the merged splits differ from the single build's"
 single, parts, merge = t1 - t0, t2 - t1, t3 - t2
 print(f"\n| build | seconds | shards | vs one build |\n|---|---|---|---|")

@@ -17,8 +17,16 @@ public struct PlanSummary: Codable, Sendable {
     public var rawBytes: Int
     /// At the ~2× ratio measured for shuffled zstd on Sentinel-2 (before quality filters drop patches).
     public var estimatedBytes: Int
+    /// With `plan --parts N`: the parts and their imbalance (largest over mean).
+    public var parts: [PlanPart]?
+    public var imbalance: Double?
 
-    public init(_ plan: BuildPlan) {
+    public init(_ plan: BuildPlan, parts count: Int? = nil) {
+        if let count {
+            let parts = Partitioner.parts(of: plan, count: count)
+            self.parts = parts
+            imbalance = Partitioner.imbalance(parts)
+        }
         zones = plan.zones.count
         cells = plan.cellCount
         blocks = plan.blocks.count
@@ -54,6 +62,11 @@ public struct PlanSummary: Codable, Sendable {
         if droppedAtSplitEdges > 0 { t += "dropped at split-block edges: \(droppedAtSplitEdges)\n" }
         if outsideFootprints > 0 { t += "warps saved by testing footprints, not bounding boxes: \(outsideFootprints) cell-sensor patches\n" }
         t += String(format: "output: %.1f MB raw, about %.1f MB stored\n", Double(rawBytes) / 1e6, Double(estimatedBytes) / 1e6)
+        for p in parts ?? [] {
+            t += "part \(p.index)/\(p.count): blocks \(p.firstBlock)..<\(p.endBlock), \(p.cells) cells, "
+                + String(format: "%.1f MB raw\n", Double(p.estimatedBytes) / 1e6)
+        }
+        if let imbalance { t += String(format: "imbalance (largest part / mean): %.3f\n", imbalance) }
         return t
     }
 }

@@ -16,6 +16,7 @@ public final class DatasetWriter {
     private var journal: BuildJournal
     private var completedKeys: Set<String>
     private var open: [String: OpenShard] = [:]
+    private let lock: DirectoryLock
 
     private struct OpenShard {
         var writer: ShardWriter
@@ -44,6 +45,12 @@ public final class DatasetWriter {
         let fm = FileManager.default
         let shardDir = (directory as NSString).appendingPathComponent("shards")
         try OutputDirectory.check(directory)
+        do {
+            try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ShardError(.io, file: directory, message: "cannot create the dataset directory: \(error.localizedDescription)")
+        }
+        lock = try DirectoryLock(directory: directory)
         if restart {
             try? fm.removeItem(atPath: shardDir)
             try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(BuildJournal.fileName))

@@ -6,7 +6,7 @@ import Foundation
 enum OutputDirectory {
     /// What a dataset directory, finished or interrupted, may hold.
     /// (`part.json`: a part of a partitioned build, written by DatasetBuilder.)
-    static let datasetEntries: Set<String> = ["dataset.json", BuildJournal.fileName, "shards", "part.json"]
+    static let datasetEntries: Set<String> = ["dataset.json", BuildJournal.fileName, DirectoryLock.fileName, "shards", "part.json"]
 
     /// Throws when `directory` is a symbolic link or not a directory, or holds anything but a
     /// GeoPairs dataset's files (`shards/` with `.gpshard` and `.partial` files only).

@@ -35,22 +35,13 @@ let plan = Subcommand(
 ) { args in
     let a = try Arguments(args, options: ["input", "parts"], flags: ["json"])
     let count = try a.integer("parts", in: 1...Partitioner.maxParts)
-    let buildPlan = try Planner.plan(try loadManifest(a))
-    let summary = PlanSummary(buildPlan)
-    let parts = count.map { Partitioner.parts(of: buildPlan, count: $0) }
+    let summary = PlanSummary(try Planner.plan(try loadManifest(a)), parts: count)
     if a.has("json") {
-        struct Output: Encodable { var plan: PlanSummary; var parts: [PlanPart]?; var imbalance: Double? }
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
-        print(String(decoding: try e.encode(Output(plan: summary, parts: parts, imbalance: parts.map(Partitioner.imbalance))), as: UTF8.self))
+        print(String(decoding: try e.encode(summary), as: UTF8.self))
     } else {
         print(summary.text, terminator: "")
-        if let parts {
-            for p in parts {
-                print("part \(p.index)/\(p.count): blocks \(p.firstBlock)..<\(p.endBlock), \(p.cells) cells, \(String(format: "%.1f", Double(p.estimatedBytes) / 1e6)) MB raw")
-            }
-            print(String(format: "imbalance (largest part / mean): %.3f", Partitioner.imbalance(parts)))
-        }
     }
     return .success
 }

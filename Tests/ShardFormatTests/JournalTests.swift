@@ -36,4 +36,15 @@ struct JournalTests {
         #expect(try index.encoded() == DatasetIndex.load(directory: reference).encoded())
         #expect(!FileManager.default.fileExists(atPath: journal))
     }
+
+    @Test("A second writer of the same directory is refused while the first holds it, and may start once it is gone")
+    func secondWriterRefused() throws {
+        let dir = TestEnvironment.temporaryDirectory() + "/locked"
+        var first: DatasetWriter? = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f")
+        let error = #expect(throws: ShardError.self) { try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f") }
+        #expect(error?.message.contains("another build is writing this directory") == true)
+        #expect(first != nil)
+        first = nil
+        _ = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f")
+    }
 }
