@@ -26,9 +26,9 @@ public final class DatasetReader: Sendable {
         index = try DatasetIndex.load(directory: directory, limits: limits)
         var shards: [ShardReader] = []
         var keys: [String: Location] = [:]
+        let inputs = index.inputs.map(\.path)
         for (s, info) in index.shards.enumerated() {
-            let reader = try ShardReader(path: try DatasetIndex.shardPath(info.file, in: directory), limits: limits,
-                                         inputs: index.inputs.map(\.path))
+            let reader = try ShardReader(path: try DatasetIndex.shardPath(info.file, in: directory), limits: limits, inputs: inputs)
             guard reader.recordCount == info.records else {
                 throw ShardError(.corrupt, file: info.file, message: "holds \(reader.recordCount) records, dataset.json says \(info.records)")
             }

@@ -38,6 +38,7 @@ public enum DatasetVerifier {
         }
         let codec = ZstdCodec()
         var seenKeys: Set<String> = []
+        let inputs = index.inputs.map(\.path)
         for (n, info) in index.shards.enumerated() {
             defer { progress(n + 1, index.shards.count) }
             report.shardsChecked += 1
@@ -50,7 +51,7 @@ public enum DatasetVerifier {
                 let digest = try sha256(of: source)
                 report.bytesChecked += source.size
                 if digest != info.sha256 { problem("", "SHA-256 \(digest) does not match dataset.json (\(info.sha256))") }
-                let reader = try ShardReader(source: source, inputs: index.inputs.map(\.path))
+                let reader = try ShardReader(source: source, inputs: inputs)
                 if reader.recordCount != info.records { problem("", "holds \(reader.recordCount) records, dataset.json says \(info.records)") }
                 do { try DatasetReader.checkFrames(of: reader, against: index, file: info.file) } catch { problem("", Self.message(error)) }
                 var scratch: [UInt8] = []
