@@ -20,6 +20,12 @@ struct HostileBuildInputTests {
         return path
     }
 
+    /// The sound fixture (a 10 m VRT) and its plan, for the tests of output folders and journals.
+    static func soundPlan() throws -> (manifest: String, plan: BuildPlan) {
+        let manifest = Self.manifest(input: Self.vrt(geotransform: "400000, 10, 0, 5800000, 0, -10"))
+        return (manifest, try Planner.plan(try ManifestParser.load(path: manifest)))
+    }
+
     static func manifest(input: String, patch: String = "320", gsd: String = "10", area: String = "") -> String {
         Fixtures.manifestFile("""
         {"name": "h", "grid": {"crs": "EPSG:32630", "patchSize": \(patch)\(area)},
@@ -76,8 +82,7 @@ struct HostileBuildInputTests {
 
     @Test("An output folder that is a symbolic link, or holds foreign files, is refused and left untouched (also with restart)")
     func foreignOutputFolders() throws {
-        let manifest = Self.manifest(input: Self.vrt(geotransform: "400000, 10, 0, 5800000, 0, -10"))
-        let plan = try Planner.plan(try ManifestParser.load(path: manifest))
+        let (manifest, plan) = try Self.soundPlan()
         let home = TestEnvironment.temporaryDirectory() + "/home"
         try FileManager.default.createDirectory(atPath: home + "/shards", withIntermediateDirectories: true)
         _ = FileManager.default.createFile(atPath: home + "/thesis.tex", contents: Data("chapter 1".utf8))
@@ -101,8 +106,7 @@ struct HostileBuildInputTests {
 
     @Test("A build journal with a negative resume position, an escaping shard path or a damaged line is refused")
     func hostileJournal() throws {
-        let manifest = Self.manifest(input: Self.vrt(geotransform: "400000, 10, 0, 5800000, 0, -10"))
-        let plan = try Planner.plan(try ManifestParser.load(path: manifest))
+        let plan = try Self.soundPlan().plan
         let out = TestEnvironment.temporaryDirectory() + "/interrupted"
         try FileManager.default.createDirectory(atPath: out + "/shards", withIntermediateDirectories: true)
         let journal = out + "/.geopairs-journal.jsonl"
