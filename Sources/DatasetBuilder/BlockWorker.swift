@@ -8,7 +8,8 @@ struct BlockResult: Sendable {
     var cells: Int
 }
 
-/// One sensor's block warped and ready to cut: raw little-endian C×H×W bytes and per-pixel flags.
+/// One sensor's scenes warped over the cells that chose them, ready to cut: raw little-endian
+/// C×H×W bytes and per-pixel flags.
 private struct WarpedBlock {
     var bytes: [UInt8]
     var valid: [UInt8]
@@ -16,7 +17,8 @@ private struct WarpedBlock {
     var cloudy: [UInt8]?
     var width: Int
     var height: Int
-    var scenes: [ZoneScene]
+    /// The ground the warp covers, in the zone's CRS.
+    var box: BoundingBox
 }
 
 /// Turns blocks of the plan into encoded records. Owns GDAL handles and a zstd context, so each
@@ -53,15 +55,24 @@ final class BlockWorker {
         let manifest = plan.manifest
         let cells = block.cells.map { zone.cells[$0] }.filter { !skip($0.key) }
         guard !cells.isEmpty else { return BlockResult(records: [], cells: block.cells.count) }
-        var warped: [String: WarpedBlock] = [:]
-        for sensor in manifest.sensors where cells.contains(where: { $0.sensors.contains(sensor.name) }) {
-            let scenes = zone.scenes[sensor.name]!.filter { $0.covers(block.box) }
-            guard !scenes.isEmpty else { continue }
-            warped[sensor.name] = try warp(sensor, scenes: scenes, box: block.box, crs: zone.crs)
+        // Per sensor, one warp per distinct choice of scenes, over the cells that made it (with
+        // exact transformations and fixed kernel scales, a patch's pixels do not depend on the
+        // warp's extent, so cells can share a warp).
+        var warped: [String: [[Int]: WarpedBlock]] = [:]
+        for sensor in manifest.sensors {
+            var groups: [[Int]: BoundingBox] = [:]
+            for cell in cells {
+                guard let i = cell.sensors.firstIndex(of: sensor.name) else { continue }
+                groups[cell.scenes[i]] = groups[cell.scenes[i]].map { $0.union(cell.box) } ?? cell.box
+            }
+            for (choice, box) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+                let scenes = choice.map { zone.scenes[sensor.name]![$0] }
+                warped[sensor.name, default: [:]][choice] = try warp(sensor, scenes: scenes, box: box, crs: zone.crs)
+            }
         }
         var records: [EncodedRecord] = []
         for cell in cells {
-            if let record = try cut(cell, zone: zone, block: block.box, warped: warped) {
+            if let record = try cut(cell, zone: zone, warped: warped) {
                 records.append(try encoder.encode(record))
             }
         }
@@ -103,7 +114,7 @@ final class BlockWorker {
                 (0..<plane).map { mask.values.contains(sensor.dtype.value(in: raw, at: band * plane + $0)) ? 1 : 0 }
             }
         }
-        return WarpedBlock(bytes: bytes, valid: validity, cloudy: cloudy, width: grid.width, height: grid.height, scenes: scenes)
+        return WarpedBlock(bytes: bytes, valid: validity, cloudy: cloudy, width: grid.width, height: grid.height, box: box)
     }
 
     /// Warps straight into byte arrays (no typed intermediate copy of the block).
@@ -127,7 +138,7 @@ final class BlockWorker {
     }
 
     /// Cuts a cell's patch from every warped sensor, applies the filters and pairing.
-    private func cut(_ cell: PlannedCell, zone: PlanZone, block: BoundingBox, warped: [String: WarpedBlock]) throws -> Record? {
+    private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [[Int]: WarpedBlock]]) throws -> Record? {
         let manifest = plan.manifest
         let centre = Coordinate(x: (cell.box.minX + cell.box.maxX) / 2, y: (cell.box.minY + cell.box.maxY) / 2)
         func contains(_ b: BoundingBox, _ p: Coordinate) -> Bool { p.x >= b.minX && p.x <= b.maxX && p.y >= b.minY && p.y <= b.maxY }
@@ -135,11 +146,11 @@ final class BlockWorker {
         var metas: [SensorMetadata] = []
         var arrays: [[UInt8]] = []
         var masks: [[UInt8]?] = []
-        for sensor in manifest.sensors where cell.sensors.contains(sensor.name) {
-            guard let w = warped[sensor.name] else { continue }
+        for sensor in manifest.sensors {
+            guard let s = cell.sensors.firstIndex(of: sensor.name), let w = warped[sensor.name]?[cell.scenes[s]] else { continue }
             let n = Int((manifest.grid.patchSize / sensor.gsd).rounded())
-            let ox = Int(((cell.box.minX - block.minX) / sensor.gsd).rounded())
-            let oy = Int(((block.maxY - cell.box.maxY) / sensor.gsd).rounded())
+            let ox = Int(((cell.box.minX - w.box.minX) / sensor.gsd).rounded())
+            let oy = Int(((w.box.maxY - cell.box.maxY) / sensor.gsd).rounded())
             let size = sensor.dtype.size, c = sensor.bands.count
             var data = [UInt8](repeating: 0, count: c * n * n * size)
             var mask = [UInt8](repeating: 0, count: n * n)
@@ -166,13 +177,13 @@ final class BlockWorker {
             let validFraction = Double(validCount) / Double(n * n)
             if 1 - validFraction > sensor.maxInvalidFraction { continue }
             if let cloud = sensor.cloudMask, Double(cloudyCount) / Double(n * n) > cloud.maxFraction { continue }
-            let covering = w.scenes.filter { $0.covers(cell.box) }
-            let atCentre = covering.first { contains($0.bounds, centre) } ?? covering.first
+            let covering = cell.scenes[s].map { zone.scenes[sensor.name]![$0] }
+            let onTop = TemporalPairing.top(cell.scenes[s], of: zone.scenes[sensor.name]!, at: centre).map { zone.scenes[sensor.name]![$0] }
             metas.append(SensorMetadata(
                 sensor: sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype, shape: [c, n, n],
                 geotransform: [cell.box.minX, sensor.gsd, 0, cell.box.maxY, 0, -sensor.gsd], crs: crsText,
                 nodata: sensor.nodata ?? covering.first?.scene.bands[0].nodata, validFraction: validFraction,
-                acquired: atCentre?.scene.acquired, sources: covering.map { sources(of: $0.scene) }))
+                acquired: onTop?.scene.acquired, sources: covering.map { sources(of: $0.scene) }))
             arrays.append(data)
             masks.append(validCount == n * n ? nil : mask)
         }

@@ -10,8 +10,11 @@ public struct PlannedCell: Sendable, Equatable {
     /// Ground box in the zone CRS.
     public var box: BoundingBox
     public var split: String
-    /// Sensors with at least one scene over the cell (pixels decide later whether they pass).
+    /// Sensors with at least one scene chosen for the cell (pixels decide later whether they pass).
     public var sensors: [String]
+    /// Per sensor of ``sensors``, the scenes warped for the cell: indices into the zone's scenes of
+    /// that sensor, in warp order (later ones on top).
+    public var scenes: [[Int]]
 }
 
 /// A set of cells sharing one grid: the whole area, or one scene (scope `scene`).
@@ -59,6 +62,10 @@ public struct BuildPlan: Sendable {
     /// band's files over all scenes, the lower median of each axis, so that neither the block
     /// layout nor which scene comes first changes any pixel.
     public var kernelScales: [String: [[Double]]]
+    /// Per sensor, scenes its `where` or the manifest's time window left out.
+    public var excludedScenes: [String: Int] = [:]
+    /// Per partner sensor (one with a time anchor), how many cells found a partner in its window.
+    public var pairing: [String: PairingYield] = [:]
 
     public var cellCount: Int { zones.reduce(0) { $0 + $1.cells.count } }
 

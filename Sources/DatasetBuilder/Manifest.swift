@@ -11,6 +11,8 @@ public struct Manifest: Sendable {
     public var splits: SplitConfig
     public var sharding: ShardingOptions
     public var encoding: EncodingOptions
+    /// The period every scene must lie in (`time.from`/`time.to`), if any.
+    public var time: TimeWindow?
     /// The manifest as written (after `--input` overrides), stored in `dataset.json`.
     public var document: JSONValue
     /// The folder relative input paths are taken from (the manifest file's, standardized).
@@ -97,7 +99,8 @@ public struct CloudMask: Sendable {
 /// A sensor of the manifest.
 public struct SensorConfig: Sendable {
     public var name: String
-    /// Paths or globs of files (one scene each) or folders (one scene each, or holding scenes).
+    /// Paths, URLs or globs of files (one scene each), folders (one scene each, or holding scenes)
+    /// or STAC JSON (item collections, items, catalogs), local or in object storage (GDAL paths).
     public var inputs: [String]
     public var bands: [BandConfig]
     /// Ground sample distance, CRS units.
@@ -112,6 +115,12 @@ public struct SensorConfig: Sendable {
     public var cloudMask: CloudMask?
     /// `image` or `label`.
     public var role: String
+    /// STAC inputs: band name → asset key (a band without an entry uses its own name).
+    public var assets: [String: String] = [:]
+    /// Conditions every scene's properties must meet (`where`).
+    public var filters: [PropertyFilter] = []
+    /// How the sensor's scenes over a cell are chosen (`time`); `nil`: all, as `mosaic`.
+    public var time: TimeRule?
     /// Whether the output band names and resampling are per band.
     public var resamplingPerBand: [Resampling] { bands.map { $0.resampling ?? resampling } }
 }

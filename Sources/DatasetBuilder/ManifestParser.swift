@@ -137,6 +137,7 @@ struct ManifestReader {
     /// An input path: absolute ones standardized; relative ones taken from the manifest's folder,
     /// keeping their own spelling after it, so that `dataset.json` can name them as written.
     func resolve(_ path: String) -> String {
+        if VirtualFileSystem.isVirtual(path) { return VirtualFileSystem.gdalPath(path) }
         if path.hasPrefix("/") { return URL(fileURLWithPath: path).standardizedFileURL.path }
         let relative = path.hasPrefix("./") ? String(path.dropFirst(2)) : path
         return baseDirectory.isEmpty ? relative : Self.standardized(baseDirectory) + "/" + relative
@@ -156,7 +157,8 @@ struct ManifestReader {
                 problem("--input[\(i)]", "expected NAME=PATH, found \"\(spec)\""); continue
             }
             let path = String(spec[spec.index(after: eq)...])
-            given[String(spec[..<eq]), default: []].append(path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path)
+            let absolute = path.hasPrefix("/") || VirtualFileSystem.isVirtual(path)
+            given[String(spec[..<eq]), default: []].append(absolute ? path : FileManager.default.currentDirectoryPath + "/" + path)
         }
         var used: Set<String> = []
         for i in sensors.indices {
@@ -176,7 +178,7 @@ struct ManifestReader {
 
     mutating func manifest(_ document: JSONValue) -> Manifest? {
         guard let root = object(document, "$", allowed: ["name", "description", "grid", "sensors", "pairing", "attributes",
-                                                          "splits", "sharding", "compression"]) else { return nil }
+                                                          "splits", "sharding", "compression", "time"]) else { return nil }
         let name = string(root, "name", "$")
         if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
             problem("$.name", "use letters, digits, - _ . only")
@@ -187,9 +189,11 @@ struct ManifestReader {
         let attributes = attributeSources(root["attributes"], sensors: sensors)
         let splits = splitConfig(root["splits"], grid: grid)
         let (sharding, encoding) = storage(root["sharding"], root["compression"], sensors: sensors)
+        let time = timeWindow(root["time"])
+        if let sensors { checkTimeRules(sensors) }
         guard let name, let grid, let sensors, let pairing, let splits, problems.isEmpty else { return nil }
         return Manifest(name: name, grid: grid, sensors: sensors, pairing: pairing, attributes: attributes, splits: splits,
-                        sharding: sharding, encoding: encoding, document: document,
+                        sharding: sharding, encoding: encoding, time: time, document: document,
                         directory: Self.standardized(baseDirectory))
     }
 
@@ -285,7 +289,7 @@ struct ManifestReader {
 
     mutating func sensor(_ v: JSONValue, _ path: String) -> SensorConfig? {
         guard let o = object(v, path, allowed: ["name", "description", "inputs", "bands", "gsd", "dtype", "resampling", "nodata",
-                                                 "validRange", "maxInvalidFraction", "cloudMask", "role"]) else { return nil }
+                                                 "validRange", "maxInvalidFraction", "cloudMask", "role", "assets", "where", "time"]) else { return nil }
         let name = string(o, "name", path)
         if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
             problem("\(path).name", "use letters, digits, - and _ only")
@@ -322,9 +326,75 @@ struct ManifestReader {
         }
         let role = string(o, "role", path, required: false) ?? "image"
         if role != "image" && role != "label" { problem("\(path).role", "expected \"image\" or \"label\", found \"\(role)\"") }
+        var assets: [String: String] = [:]
+        if let a = o["assets"], let ao = object(a, "\(path).assets", allowed: Set(bands?.map(\.name) ?? a.objectKeys)) {
+            for key in ao.keys.sorted() { if let asset = string(ao, key, "\(path).assets") { assets[key] = asset } }
+        }
+        let filters = propertyFilters(o["where"], "\(path).where")
+        let time = o["time"].flatMap { timeRule($0, "\(path).time") }
         guard let name, let bands, let gsd, let dtype else { return nil }
         return SensorConfig(name: name, inputs: inputs.map(resolve), bands: bands, gsd: gsd, dtype: dtype, resampling: resampling,
-                            nodata: nodata, validRange: validRange, maxInvalidFraction: maxInvalid, cloudMask: cloud, role: role)
+                            nodata: nodata, validRange: validRange, maxInvalidFraction: maxInvalid, cloudMask: cloud, role: role,
+                            assets: assets, filters: filters, time: time)
+    }
+
+    // MARK: scene selection: where, time
+
+    mutating func propertyFilters(_ v: JSONValue?, _ path: String) -> [PropertyFilter] {
+        guard let v else { return [] }
+        guard case .object(let o) = v else { problem(path, "expected an object of property: {comparison: value}, found \(kind(v))"); return [] }
+        var out: [PropertyFilter] = []
+        for property in o.keys.sorted() {
+            let p = "\(path).\(property)"
+            guard let conditions = object(o[property], p, allowed: Set(PropertyFilter.Comparison.allCases.map(\.rawValue))) else { continue }
+            for key in conditions.keys.sorted() {
+                let value = conditions[key]!
+                let comparison = PropertyFilter.Comparison(rawValue: key)!
+                switch (comparison, value) {
+                case (.in, .array(let items)) where items.allSatisfy({ if case .object = $0 { false } else if case .array = $0 { false } else { true } }): break
+                case (.in, _): problem("\(p).in", "expected an array of numbers or strings"); continue
+                case (_, .number), (_, .string), (.eq, _), (.neq, _): break
+                default: problem("\(p).\(key)", "expected a number or a string, found \(kind(value))"); continue
+                }
+                out.append(PropertyFilter(property: property, comparison: comparison, value: value))
+            }
+        }
+        return out
+    }
+
+    mutating func timeRule(_ v: JSONValue, _ path: String) -> TimeRule? {
+        guard let o = object(v, path, allowed: ["anchor", "maxDays", "pick"]) else { return nil }
+        let anchor = string(o, "anchor", path, required: false)
+        let maxDays = number(o, "maxDays", path, required: false, range: 0...36_600)
+        let pick = enumValue(o, "pick", path, TimeRule.Pick.self) ?? (anchor == nil ? .mosaic : .closest)
+        if anchor == nil && maxDays != nil { problem("\(path).maxDays", "a window needs an anchor sensor to measure from") }
+        if anchor == nil && pick == .closest { problem("\(path).pick", "\"closest\" needs an anchor sensor to be close to") }
+        if anchor != nil && pick == .latest { problem("\(path).pick", "\"latest\" is for the anchor itself; a partner uses closest, leastCloudy or mosaic") }
+        return TimeRule(anchor: anchor, maxDays: maxDays, pick: pick)
+    }
+
+    /// Anchors must be other sensors of the manifest, and anchors themselves (no chains).
+    mutating func checkTimeRules(_ sensors: [SensorConfig]) {
+        for (i, s) in sensors.enumerated() {
+            guard let anchor = s.time?.anchor else { continue }
+            if anchor == s.name { problem("$.sensors[\(i)].time.anchor", "a sensor cannot be its own anchor"); continue }
+            guard let a = sensors.first(where: { $0.name == anchor }) else {
+                problem("$.sensors[\(i)].time.anchor", "no sensor named \"\(anchor)\""); continue
+            }
+            if a.time?.anchor != nil { problem("$.sensors[\(i)].time.anchor", "\"\(anchor)\" has an anchor itself; anchors do not chain") }
+        }
+    }
+
+    mutating func timeWindow(_ v: JSONValue?) -> TimeWindow? {
+        guard let v, let o = object(v, "$.time", allowed: ["from", "to"]) else { return nil }
+        func time(_ key: String) -> AcquisitionTime? {
+            guard let text = string(o, key, "$.time", required: false) else { return nil }
+            guard let t = SceneMetadata.parse(text) else { problem("$.time.\(key)", "expected an ISO 8601 date or time, found \"\(text)\""); return nil }
+            return t
+        }
+        let window = TimeWindow(from: time("from"), to: time("to"))
+        if let from = window.from, let to = window.to, from.seconds > to.seconds { problem("$.time", "from is after to") }
+        return window
     }
 
     mutating func bandList(_ v: JSONValue?, _ path: String) -> [BandConfig]? {

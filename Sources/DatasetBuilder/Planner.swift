@@ -8,8 +8,10 @@ public enum Planner {
     /// - Throws: ``PlanError`` for inputs that match nothing or cannot be read, and for areas that
     ///   do not overlap the inputs.
     public static func plan(_ manifest: Manifest) throws -> BuildPlan {
-        let scenes = try SceneCatalog.scenes(for: manifest)
+        let listing = try SceneCatalog.scenes(for: manifest)
+        let scenes = listing.scenes
         let grid = manifest.grid
+        var pairing = TemporalPairing(sensors: manifest.sensors)
         let assigner = SplitAssigner(manifest.splits)
         var zones: [PlanZone] = []
         var dropped = 0
@@ -54,12 +56,13 @@ public enum Planner {
             }
         }
 
+        var transformers = TransformerCache()
         for spec in zoneSpecs {
             // Every sensor's scenes with their bounds in the zone CRS (skipping ones that cannot be placed there).
             var zoneScenes: [String: [ZoneScene]] = [:]
             for sensor in manifest.sensors {
                 zoneScenes[sensor.name] = (scenes[sensor.name] ?? []).compactMap { scene in
-                    guard let outline = try? scene.footprint.transformed(to: spec.crs), let b = outline.bounds else { return nil }
+                    guard let outline = try? transformers.transform(scene.footprint, to: spec.crs), let b = outline.bounds else { return nil }
                     return ZoneScene(scene: scene, outline: outline, bounds: b)
                 }
             }
@@ -97,21 +100,31 @@ public enum Planner {
                 continue
             }
             let tag = spec.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256.hex(Array(spec.crs.wkt.utf8)).prefix(8))
+            let lookups = zoneScenes.mapValues { list in
+                // Tiles about one scene wide: most scenes fall into a few tiles, a cell looks at one to four.
+                let widths = list.map { max($0.bounds.width, $0.bounds.height) }.sorted()
+                return SceneLookup(list.map(\.bounds), tile: max(p, widths.isEmpty ? p : widths[widths.count / 2]))
+            }
             var cells: [PlannedCell] = []
             for row in 0..<Int(rows) {
                 for col in 0..<Int(cols) {
                     let box = BoundingBox(minX: x0 + Double(col) * s, minY: y0 - Double(row) * s - p,
                                           maxX: x0 + Double(col) * s + p, maxY: y0 - Double(row) * s)
-                    let present = manifest.sensors.map(\.name).filter { name in
-                        if zoneScenes[name]!.contains(where: { $0.covers(box) }) { return true }
+                    var covering: [String: [Int]] = [:]
+                    for sensor in manifest.sensors {
+                        let near = lookups[sensor.name]!.candidates(box).filter { zoneScenes[sensor.name]![$0].bounds.intersection(box) != nil }
+                        covering[sensor.name] = near.filter { zoneScenes[sensor.name]![$0].covers(box) }
                         // A bounding-box test would have warped this sensor here, into a scene's empty corner.
-                        if zoneScenes[name]!.contains(where: { $0.bounds.intersection(box) != nil }) { outsideFootprints += 1 }
-                        return false
+                        if covering[sensor.name]!.isEmpty && !near.isEmpty { outsideFootprints += 1 }
                     }
+                    let centre = Coordinate(x: (box.minX + box.maxX) / 2, y: (box.minY + box.maxY) / 2)
+                    let chosen = pairing.choose(covering: covering, scenes: zoneScenes, centre: centre)
+                    let present = manifest.sensors.map(\.name).filter { !chosen[$0]!.isEmpty }
                     guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { continue }
                     guard let split = splits.split(of: box) else { dropped += 1; continue }
                     let key = grid.scope == .area ? "\(tag)_\(coordinate(box.minX))_\(coordinate(box.maxY))" : "\(spec.name)_\(col)_\(row)"
-                    cells.append(PlannedCell(key: key, col: col, row: row, box: box, split: split, sensors: present))
+                    cells.append(PlannedCell(key: key, col: col, row: row, box: box, split: split, sensors: present,
+                                             scenes: present.map { chosen[$0]! }))
                 }
             }
             zones.append(PlanZone(name: spec.name, crs: spec.crs, originX: x0, originY: y0, cells: cells, scenes: zoneScenes))
@@ -123,7 +136,8 @@ public enum Planner {
         }
         return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells), droppedAtSplitEdges: dropped,
                          outsideFootprints: outsideFootprints,
-                         kernelScales: kernelScales(scenes, sensors: manifest.sensors))
+                         kernelScales: kernelScales(scenes, sensors: manifest.sensors),
+                         excludedScenes: listing.excluded, pairing: pairing.finished())
     }
 
     /// Per sensor and band, the lower median of each axis of the band files' kernel scales.
@@ -139,6 +153,20 @@ public enum Planner {
             }
         }
         return out
+    }
+
+    /// One coordinate transformer per pair of CRSs: creating one looks the operation up in PROJ's
+    /// database (about a millisecond), too slow to repeat for each of 10,000 scenes.
+    struct TransformerCache {
+        private var cache: [String: CoordinateTransformer] = [:]
+
+        mutating func transform(_ footprint: Footprint, to target: CRS) throws -> Footprint {
+            if footprint.crs == target { return footprint }
+            let key = footprint.crs.wkt + "\u{0}" + target.wkt
+            let transformer = try cache[key] ?? CoordinateTransformer(from: footprint.crs, to: target)
+            cache[key] = transformer
+            return try footprint.transformed(by: transformer, to: target)
+        }
     }
 
     /// The most cells one zone's grid may have (a billion 1-byte patches would already be a terabyte).

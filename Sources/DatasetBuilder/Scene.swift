@@ -22,10 +22,15 @@ public struct Scene: Sendable {
     public var bands: [BandSource]
     /// The footprint of the scene's first band file, in its own CRS.
     public var footprint: Footprint
-    /// Acquisition time (``AcquisitionTime`` text): from metadata beside the scene, else its name.
-    public var acquired: String?
+    /// Acquisition time: from the scene's STAC item or metadata beside it, else its name.
+    public var time: AcquisitionTime?
+    /// Cloud cover in percent, from the STAC item or metadata (`eo:cloud_cover`, …), if known.
+    public var cloudCover: Double?
     /// Attributes read from files beside the scene (`$.attributes`).
     public var attributes: [String: AttributeValue]
+
+    /// Acquisition time as ISO text (``AcquisitionTime/iso``).
+    public var acquired: String? { time?.iso }
 
     /// Every file the scene reads.
     public var files: [String] {

@@ -39,7 +39,13 @@ public struct Footprint: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``RasterError/Kind/crs`` when no transformation exists or no vertex transforms.
     public func transformed(to target: CRS) throws(RasterError) -> Footprint {
         if target == crs { return Footprint(crs: target, ring: ring) }
-        let points = try CoordinateTransformer(from: crs, to: target).transform(ring)
+        return try transformed(by: CoordinateTransformer(from: crs, to: target), to: target)
+    }
+
+    /// The ring transformed by a transformer from this footprint's CRS to `target` (reused across
+    /// many footprints, as planning does).
+    public func transformed(by transformer: CoordinateTransformer, to target: CRS) throws(RasterError) -> Footprint {
+        let points = try transformer.transform(ring)
         guard points.count >= 3 else {
             throw RasterError(.crs, operation: "transform footprint", subject: "\(crs) → \(target)",
                               message: "fewer than three vertices lie in the target CRS's domain")

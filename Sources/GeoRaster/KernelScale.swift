@@ -16,22 +16,28 @@ public enum KernelScale {
     /// - Throws: ``RasterError`` when the raster is not georeferenced or a geographic size cannot
     ///   be placed at a latitude.
     public static func of(_ raster: Raster, pixelSize: Double, gridCRS: CRS) throws(RasterError) -> [Double] {
-        let gt = try raster.geoTransform
-        let crs = try raster.crs
-        let centre = gt.world(pixel: Double(raster.width) / 2, line: Double(raster.height) / 2)
+        try of(transform: try raster.geoTransform, width: raster.width, height: raster.height, crs: try raster.crs,
+               pixelSize: pixelSize, gridCRS: gridCRS, subject: raster.path)
+    }
+
+    /// `[XSCALE, YSCALE]` for a raster described by its grid alone (e.g. a STAC item's
+    /// `proj:transform`, `proj:shape` and `proj:epsg`), so that planning need not open it.
+    public static func of(transform gt: GeoTransform, width: Int, height: Int, crs: CRS, pixelSize: Double, gridCRS: CRS,
+                          subject: String) throws(RasterError) -> [Double] {
+        let centre = gt.world(pixel: Double(width) / 2, line: Double(height) / 2)
         var latitude: Double?
         if crs.isGeographic {
             latitude = centre.y
         } else if gridCRS.isGeographic {
             latitude = try CoordinateTransformer(from: crs, to: try CRS(epsg: 4326)).transform([centre]).first?.y
         }
-        let source = try metresPerUnit(crs, latitude: latitude, subject: raster.path)
-        let target = try metresPerUnit(gridCRS, latitude: latitude, subject: raster.path)
+        let source = try metresPerUnit(crs, latitude: latitude, subject: subject)
+        let target = try metresPerUnit(gridCRS, latitude: latitude, subject: subject)
         let sx = (gt.pixelWidth * gt.pixelWidth + gt.columnRotation * gt.columnRotation).squareRoot() * source.x
         let sy = (gt.rowRotation * gt.rowRotation + gt.pixelHeight * gt.pixelHeight).squareRoot() * source.y
         let scale = [sx / (pixelSize * target.x), sy / (pixelSize * target.y)]
         guard scale.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw RasterError(.crs, operation: "measure pixel size", subject: raster.path, message: "kernel scale \(scale) is not positive")
+            throw RasterError(.crs, operation: "measure pixel size", subject: subject, message: "kernel scale \(scale) is not positive")
         }
         return scale
     }

@@ -17,6 +17,11 @@ public final class Raster {
         self.path = path
         GDALRuntime.resetError()
         let flags = UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR)
+        // Local files keep GDAL's side-car lookup (.aux.xml, .msk), which `gdalwarp` also does.
+        let (option, value) = GDALRuntime.remoteOpenOption
+        let setOption = VirtualFileSystem.isVirtual(path) && CPLGetConfigOption(option, nil) == nil
+        if setOption { CPLSetThreadLocalConfigOption(option, value) }
+        defer { if setOption { CPLSetThreadLocalConfigOption(option, nil) } }
         guard let opened = GDALOpenEx(path, flags, nil, nil, nil) else {
             throw RasterError(.open, operation: "open raster", subject: path,
                               message: GDALRuntime.lastErrorMessage(or: "not a raster GDAL can open"))

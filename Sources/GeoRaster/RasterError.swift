@@ -16,6 +16,8 @@ public struct RasterError: Error, Equatable, CustomStringConvertible, Sendable {
         case grid
         /// `GDALWarp` failed.
         case warp
+        /// A file-system operation (stat, list, read, write) failed: local or object storage.
+        case file
     }
 
     /// The class of failure.

@@ -1,42 +1,57 @@
 import Foundation
+import GeoRaster
 import ShardFormat
 
-/// When a scene was acquired, from the best source there is: a metadata file beside it (the
-/// scene's JSON, e.g. BigEarthNet's `acquisition_time`/`acquisition_date`, or a STAC item's
-/// `properties.datetime`), then a `YYYYMMDDTHHMMSS` time in its name, then a `YYYYMMDD` date in
-/// its name. Times are UTC; a metadata time with an offset is converted to UTC.
-enum SceneTime {
+/// What is known about a scene beyond its pixels: its acquisition time, cloud cover and other
+/// properties, from a metadata file beside it (the scene's JSON, e.g. BigEarthNet's
+/// `acquisition_time`, or a STAC item's `properties`), its STAC item, or its name. Times are UTC;
+/// a metadata time with an offset is converted to UTC.
+enum SceneMetadata {
     /// Metadata fields holding a time, in the order they are tried.
-    static let fields = ["acquisition_time", "acquisition_date", "datetime", "start_datetime"]
+    static let timeFields = ["acquisition_time", "acquisition_date", "datetime", "start_datetime"]
+    /// Metadata fields holding a cloud cover in percent, in the order they are tried.
+    static let cloudFields = ["eo:cloud_cover", "cloud_cover", "cloudy_pixel_percentage", "CLOUDY_PIXEL_PERCENTAGE"]
 
-    /// The scene's acquisition time, or `nil` when nothing says.
-    /// - Parameters:
-    ///   - path: the scene's file or folder.
-    static func acquired(scene path: String, name: String) -> AcquisitionTime? {
+    /// The properties of the JSON files beside a scene: each file's top-level fields and its
+    /// `properties` object (a STAC item's), the first file to give a field winning.
+    static func properties(scene path: String) -> [String: JSONValue] {
+        var out: [String: JSONValue] = [:]
         for file in metadataFiles(scene: path) {
-            guard let data = FileManager.default.contents(atPath: file),
-                  case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: data) else { continue }
-            var objects = [o]
-            if case .object(let properties)? = o["properties"] { objects.append(properties) }
-            for object in objects {
-                for field in fields {
-                    if case .string(let text)? = object[field], let time = parse(text) { return time }
-                }
-            }
+            guard let bytes = try? VirtualFileSystem.read(file, maxBytes: 16 << 20),
+                  case .object(let o)? = try? JSONDecoder().decode(JSONValue.self, from: Data(bytes)) else { continue }
+            var merged = o
+            if case .object(let properties)? = o["properties"] { merged.merge(properties) { top, _ in top } }
+            out.merge(merged) { first, _ in first }
+        }
+        return out
+    }
+
+    /// The acquisition time from properties (see ``timeFields``), else from the name.
+    static func acquired(_ properties: [String: JSONValue], name: String) -> AcquisitionTime? {
+        for field in timeFields {
+            if case .string(let text)? = properties[field], let time = parse(text) { return time }
         }
         return fromName(name)
+    }
+
+    /// The cloud cover in percent (0…100) from properties (see ``cloudFields``), if any.
+    static func cloudCover(_ properties: [String: JSONValue]) -> Double? {
+        for field in cloudFields {
+            if case .number(let n)? = properties[field], (0...100).contains(n) { return n }
+        }
+        return nil
     }
 
     /// JSON files that may describe the scene: every `.json` in a scene folder; beside a file,
     /// `<name>.json` and `<name without extension>.json`.
     static func metadataFiles(scene path: String) -> [String] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { return [] }
-        if isFolder.boolValue {
-            let children = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
-            return children.filter { $0.lowercased().hasSuffix(".json") }.map { "\(path)/\($0)" }
+        guard let entry = try? VirtualFileSystem.stat(path) else { return [] }
+        if entry.isDirectory {
+            return VirtualFileSystem.list(path).filter { $0.lowercased().hasSuffix(".json") }.map { "\(path)/\($0)" }
         }
-        return [path + ".json", (path as NSString).deletingPathExtension + ".json"]
+        let candidates = [path + ".json", (path as NSString).deletingPathExtension + ".json"]
+        // Remote: asking for objects that are not there costs a request each; local stats are cheap.
+        return VirtualFileSystem.isVirtual(path) ? candidates.filter { ((try? VirtualFileSystem.stat($0)) ?? nil) != nil } : candidates
     }
 
     /// ISO 8601 as metadata writes it: a date, or a date and time with `T` or a space, optional
