@@ -69,6 +69,19 @@ public struct BuildPlan: Sendable {
 
     public var cellCount: Int { zones.reduce(0) { $0 + $1.cells.count } }
 
+    /// Per sensor, the scenes chosen for at least one cell.
+    public var sceneCounts: [String: Int] {
+        var used: [String: Set<String>] = [:]
+        for zone in zones {
+            for cell in zone.cells {
+                for (sensor, choice) in zip(cell.sensors, cell.scenes) {
+                    for i in choice { used[sensor, default: []].insert(zone.scenes[sensor]![i].scene.path) }
+                }
+            }
+        }
+        return used.mapValues(\.count)
+    }
+
     /// Every scene file the plan reads, sorted: records' `sources` index into this list.
     public var inputFiles: [String] {
         var seen = Set<String>(), out: [String] = []

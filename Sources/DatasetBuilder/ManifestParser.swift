@@ -348,8 +348,8 @@ struct ManifestReader {
             let p = "\(path).\(property)"
             guard let conditions = object(o[property], p, allowed: Set(PropertyFilter.Comparison.allCases.map(\.rawValue))) else { continue }
             for key in conditions.keys.sorted() {
-                let value = conditions[key]!
-                let comparison = PropertyFilter.Comparison(rawValue: key)!
+                // Unknown comparisons were reported by `object`.
+                guard let comparison = PropertyFilter.Comparison(rawValue: key), let value = conditions[key] else { continue }
                 switch (comparison, value) {
                 case (.in, .array(let items)) where items.allSatisfy({ if case .object = $0 { false } else if case .array = $0 { false } else { true } }): break
                 case (.in, _): problem("\(p).in", "expected an array of numbers or strings"); continue

@@ -20,6 +20,11 @@ public struct PlanSummary: Codable, Sendable {
     /// With `plan --parts N`: the parts and their imbalance (largest over mean).
     public var parts: [PlanPart]?
     public var imbalance: Double?
+    /// Sensor → scenes used (after `where` and the time window) and scenes left out.
+    public var scenes: [String: Int]
+    public var excludedScenes: [String: Int]
+    /// Partner sensor → how many anchor cells found a partner within the window, and the gaps.
+    public var pairing: [String: PairingYield]
 
     public init(_ plan: BuildPlan, parts count: Int? = nil) {
         if let count {
@@ -27,6 +32,9 @@ public struct PlanSummary: Codable, Sendable {
             self.parts = parts
             imbalance = Partitioner.imbalance(parts)
         }
+        scenes = plan.sceneCounts
+        excludedScenes = plan.excludedScenes
+        pairing = plan.pairing
         zones = plan.zones.count
         cells = plan.cellCount
         blocks = plan.blocks.count
@@ -59,6 +67,20 @@ public struct PlanSummary: Codable, Sendable {
         for (name, counts) in sensors.sorted(by: { $0.key < $1.key }) {
             t += "  \(name): " + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n"
         }
+        for (name, count) in scenes.sorted(by: { $0.key < $1.key }) {
+            t += "  \(name): \(count) scene(s)" + (excludedScenes[name].map { ", \($0) left out by where or the time window" } ?? "") + "\n"
+        }
+        for (name, y) in pairing.sorted(by: { $0.key < $1.key }) {
+            let window = y.maxDays.map { "within \(Self.days($0)) days of" } ?? "at any gap from"
+            let share = y.anchorCells > 0 ? String(format: "%.1f", 100 * Double(y.pairedCells) / Double(y.anchorCells)) : "0.0"
+            t += "pairing \(name) (\(y.pick)) \(window) \(y.anchor): \(y.pairedCells) of \(y.anchorCells) anchor cells (\(share) %); "
+                + "\(y.anchorCells - y.coveredCells) without any \(name) scene, \(y.coveredCells - y.pairedCells) only outside the window\n"
+            if let median = y.medianGapDays, let p90 = y.p90GapDays, let max = y.maxGapDays {
+                let histogram = y.gapHistogram.enumerated().filter { $0.element > 0 }
+                    .map { "\($0.offset == 30 ? "≥30" : "\($0.offset)–\($0.offset + 1)") d: \($0.element)" }.joined(separator: ", ")
+                t += "  gaps: median \(Self.days(median)) d, 90 % ≤ \(Self.days(p90)) d, max \(Self.days(max)) d; \(histogram)\n"
+            }
+        }
         if droppedAtSplitEdges > 0 { t += "dropped at split-block edges: \(droppedAtSplitEdges)\n" }
         if outsideFootprints > 0 { t += "warps saved by testing footprints, not bounding boxes: \(outsideFootprints) cell-sensor patches\n" }
         t += String(format: "output: %.1f MB raw, about %.1f MB stored\n", Double(rawBytes) / 1e6, Double(estimatedBytes) / 1e6)
@@ -69,4 +91,6 @@ public struct PlanSummary: Codable, Sendable {
         if let imbalance { t += String(format: "imbalance (largest part / mean): %.3f\n", imbalance) }
         return t
     }
+
+    static func days(_ d: Double) -> String { String(format: d == d.rounded() ? "%.0f" : "%.2f", d) }
 }

@@ -177,7 +177,7 @@ public enum SceneCatalog {
                 }
             }
         }
-        return (Scene(sensor: sensor.name, name: item.id, path: item.location, bands: bands, footprint: footprint,
+        return (Scene(sensor: sensor.name, name: item.id, path: item.location + "#" + item.id, bands: bands, footprint: footprint,
                       time: SceneMetadata.acquired(item.properties, name: item.id), cloudCover: SceneMetadata.cloudCover(item.properties),
                       attributes: attributes), item.location)
     }

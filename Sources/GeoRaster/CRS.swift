@@ -13,6 +13,11 @@ public struct CRS: Sendable, CustomStringConvertible {
     public let wkt: String
     /// The EPSG code when the CRS is, or is identified as, an EPSG one (`OSRAutoIdentifyEPSG`).
     public let epsg: Int?
+    /// True for a geographic (degree-based) CRS (`OSRIsGeographic`), kept so that asking costs
+    /// no WKT parse (planning asks once per scene).
+    public let isGeographic: Bool
+    /// Metres per unit of a projected CRS (`OSRGetLinearUnits`; 1 for geographic ones).
+    public let linearUnit: Double
 
     /// Parses `EPSG:<code>`, WKT, a PROJ string or `OGC:CRS84`.
     /// - Throws: ``RasterError/Kind/crs`` naming the definition when it is none of these or GDAL rejects it.
@@ -32,7 +37,8 @@ public struct CRS: Sendable, CustomStringConvertible {
     /// Fills `handle` from a definition with the importer its form calls for.
     private static func importDefinition(_ text: String, into handle: OGRSpatialReferenceH,
                                          failure: (String) -> RasterError) throws(RasterError) {
-        let upper = text.uppercased()
+        // Only the head decides the form (uppercasing a whole WKT is slow).
+        let upper = text.prefix(16).uppercased()
         let error: OGRErr
         if upper.hasPrefix("EPSG:") {
             guard let code = Int32(text.dropFirst(5)), code > 0 else { throw failure("expected EPSG:<positive integer>") }
@@ -71,6 +77,8 @@ public struct CRS: Sendable, CustomStringConvertible {
         }
         wkt = String(cString: text)
         epsg = CRS.identifyEPSG(handle)
+        isGeographic = OSRIsGeographic(handle) != 0
+        linearUnit = OSRGetLinearUnits(handle, nil)
     }
 
     private static func identifyEPSG(_ handle: OGRSpatialReferenceH) -> Int? {
@@ -99,11 +107,6 @@ public struct CRS: Sendable, CustomStringConvertible {
         }
         OSRSetAxisMappingStrategy(handle, OAMS_TRADITIONAL_GIS_ORDER)
         return try body(handle)
-    }
-
-    /// True for a geographic (degree-based) CRS (`OSRIsGeographic`).
-    public var isGeographic: Bool {
-        (try? withHandle { OSRIsGeographic($0) != 0 }) ?? false
     }
 
     /// The CRS's name (`OSRGetName`), e.g. `WGS 84 / UTM zone 30N`.

@@ -16,23 +16,10 @@ enum GDALRuntime {
         // Block cache: 512 MiB is plenty for block-wise warps. `GDAL_CACHEMAX` is read once, so
         // the setter is used (CPLSetConfigOption would be process-wide and too late).
         GDALSetCacheMax64(512 << 20)
-        for (key, value) in networkDefaults where CPLGetConfigOption(key, nil) == nil {
+        for (key, value, _) in VirtualFileSystem.networkDefaults where key != remoteOpenOption.0 && CPLGetConfigOption(key, nil) == nil {
             CPLSetConfigOption(key, value)
         }
     }()
-
-    /// GDAL network settings GeoPairs sets when the user has not (by environment or
-    /// `CPLSetConfigOption`); README "Inputs in object storage" lists them with the reasons.
-    public static let networkDefaults: [(String, String)] = [
-        // Retry 429/5xx responses 5 times, waiting 1, 2, 4, 8, 16 s (GDAL doubles the delay).
-        ("GDAL_HTTP_MAX_RETRY", "5"),
-        ("GDAL_HTTP_RETRY_DELAY", "1"),
-        // An unreachable endpoint fails in seconds, a stalled transfer in minutes.
-        ("GDAL_HTTP_CONNECTTIMEOUT", "15"),
-        ("GDAL_HTTP_TIMEOUT", "300"),
-        // One process-wide cache of fetched byte ranges, bounded (GDAL's default is 16 MB).
-        ("CPL_VSIL_CURL_CACHE_SIZE", String(256 << 20)),
-    ]
 
     /// The option GeoPairs sets per thread around opening a remote raster when the user has not:
     /// without it GDAL lists the object's "folder" to look for side-car files, one request that

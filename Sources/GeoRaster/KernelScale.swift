@@ -53,7 +53,6 @@ public enum KernelScale {
             let perDegree = Double.pi / 180 * earthRadius
             return (perDegree * cos(latitude * Double.pi / 180), perDegree)
         }
-        let unit = try crs.withHandle { h in OSRGetLinearUnits(h, nil) }
-        return (unit, unit)
+        return (crs.linearUnit, crs.linearUnit)
     }
 }

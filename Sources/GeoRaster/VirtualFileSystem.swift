@@ -6,6 +6,22 @@ import Foundation
 /// `az://`, `https://`). Credentials, endpoints and TLS come from GDAL's own configuration
 /// (`AWS_*`, `GS_*`, `AZURE_*`, `GDAL_HTTP_*`), environment variables included.
 public enum VirtualFileSystem {
+    /// GDAL network settings GeoPairs sets when the user has not (by environment or
+    /// `CPLSetConfigOption`): option, value, why. Listed in `build-dataset --help` and the README.
+    public static let networkDefaults: [(option: String, value: String, why: String)] = [
+        ("GDAL_HTTP_MAX_RETRY", "5", "retry 429 and 5xx responses five times"),
+        ("GDAL_HTTP_RETRY_DELAY", "1", "waiting 1 s, then doubling (1+2+4+8+16 s)"),
+        ("GDAL_HTTP_CONNECTTIMEOUT", "15", "an unreachable endpoint fails in seconds"),
+        ("GDAL_HTTP_TIMEOUT", "300", "a stalled transfer fails in minutes, not never"),
+        ("CPL_VSIL_CURL_CACHE_SIZE", String(256 << 20), "one bounded cache of fetched ranges per process (GDAL: 16 MB)"),
+        ("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR", "remote rasters only: no listing of the object's folder per open"),
+    ]
+
+    /// `networkDefaults` as help text, one option per line.
+    public static var networkDefaultsHelp: String {
+        networkDefaults.map { "  \($0.option)=\($0.value)  \($0.why)" }.joined(separator: "\n")
+    }
+
     /// URL schemes and the GDAL file systems they map to.
     static let schemes: [(scheme: String, prefix: String)] = [
         ("s3://", "/vsis3/"), ("gs://", "/vsigs/"), ("az://", "/vsiaz/"), ("azure://", "/vsiaz/"),

@@ -9,7 +9,17 @@ func loadManifest(_ a: Arguments) throws -> Manifest {
     return try ManifestParser.load(path: path, inputs: a.all("input"))
 }
 
-let inputHelp = "  --input NAME=PATH  point sensor NAME at PATH (file, folder or glob); repeat for several paths"
+let inputHelp = """
+  --input NAME=PATH  point sensor NAME at PATH: a file, folder, glob or STAC JSON, local or remote
+                     (s3://, gs://, az://, https:// or a GDAL /vsi…/ path); repeat for several paths
+"""
+
+/// What `plan` and `build` say about remote inputs.
+let remoteHelp = """
+Remote inputs use GDAL's configuration: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or AWS_NO_SIGN_REQUEST=YES),
+AWS_S3_ENDPOINT, AWS_HTTPS, AWS_VIRTUAL_HOSTING, GS_*, AZURE_*, GDAL_HTTP_*. Set unless you set them:
+\(VirtualFileSystem.networkDefaultsHelp)
+"""
 
 let validate = Subcommand(
     name: "validate", summary: "check a manifest and report every problem with its JSON path",
@@ -26,11 +36,13 @@ let plan = Subcommand(
     name: "plan", summary: "cells per sensor and split, and the estimated output size (no pixels read)",
     usage: "plan MANIFEST [--input NAME=PATH]... [--parts N] [--json]",
     help: """
-    Opens every input for its footprint, lays out the snapped grid, assigns splits.
+    Places every input (from STAC proj:* fields, else by opening it), lays out the snapped grid, chooses
+    each cell's scenes by the time rules, assigns splits; reports each partner sensor's pairing yield.
     \(inputHelp)
       --parts N  also cut the plan into N parts for an array job: each part's blocks, cells and
                  estimated bytes, and the imbalance (largest part over the mean)
       --json     print JSON
+    \(remoteHelp)
     """
 ) { args in
     let a = try Arguments(args, options: ["input", "parts"], flags: ["json"])
@@ -79,6 +91,7 @@ let build = Subcommand(
       --part auto    take I (and N when exported) from the array job: SLURM_ARRAY_TASK_ID (+ _COUNT or
                      _MIN/_MAX), JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX,
                      BATCH_TASK_INDEX/BATCH_TASK_COUNT (GCP); --parts N gives N where it is not exported
+    \(remoteHelp)
     """
 ) { args in
     let a = try Arguments(args, options: ["input", "out", "jobs", "part", "parts"], flags: ["force"])

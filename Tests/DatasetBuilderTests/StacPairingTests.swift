@@ -1,0 +1,188 @@
+import DatasetBuilder
+import Foundation
+import GeoRaster
+import ShardFormat
+import TestSupport
+import Testing
+
+/// STAC inputs, `where` filters, the time window and temporal pairing, on the GeFolki patch
+/// dressed as five dated scenes (``StacFixture``).
+@Suite("STAC inputs and temporal pairing")
+struct StacPairingTests {
+    /// Per sensor, the scene names each cell column chose (every row chooses alike here).
+    static func choices(_ plan: BuildPlan, sensor: String) -> [Int: [String]] {
+        var out: [Int: [String]] = [:]
+        let zone = plan.zones[0]
+        for cell in zone.cells {
+            guard let i = cell.sensors.firstIndex(of: sensor) else { continue }
+            let names = cell.scenes[i].map { zone.scenes[sensor]![$0].scene.name.prefix(11) }.map(String.init)
+            if let earlier = out[cell.col] { #expect(earlier == names, "column \(cell.col) chose differently in two rows") }
+            out[cell.col] = names
+        }
+        return out
+    }
+
+    static func plan(_ json: String) throws -> BuildPlan {
+        try Planner.plan(try ManifestParser.load(path: Fixtures.manifestFile(json)))
+    }
+
+    @Test("Partners are picked by rule: closest, a narrower window, mosaic in the window, and the yield report says so")
+    func pairingRules() throws {
+        guard TestEnvironment.hasRealData else { print("notice: GEOPAIRS_REAL_DATA unset; STAC pairing test skipped"); return }
+        let f = try StacFixture(root: TestEnvironment.temporaryDirectory())
+        // The least cloudy S2 (01-20) anchors every cell; S1 01-19 covers columns 0–2, 01-22 all.
+        let closest = try Self.plan(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog]))
+        #expect(closest.cellCount == 36)
+        #expect(Set(Self.choices(closest, sensor: "s2").values) == [["S2_20200120"]])
+        let s1 = Self.choices(closest, sensor: "s1")
+        #expect((0...2).allSatisfy { s1[$0] == ["S1_20200119"] } && (3...5).allSatisfy { s1[$0] == ["S1_20200122"] }, "\(s1)")
+        let y = try #require(closest.pairing["s1"])
+        #expect(y.anchor == "s2" && y.anchorCells == 36 && y.coveredCells == 36 && y.pairedCells == 36)
+        // 01-19T17:40 is 0.70 days before the anchor (01-20T10:30), 01-22T17:40 2.30 days after.
+        #expect(y.gapHistogram[0] == 18 && y.gapHistogram[2] == 18 && y.gapHistogram.reduce(0, +) == 36)
+        #expect(abs(y.maxGapDays! - (2 + 7.0 / 24 + 10.0 / 1440)) < 1e-9)
+        let text = PlanSummary(closest).text
+        #expect(text.contains("pairing s1 (closest) within 3 days of s2: 36 of 36 anchor cells (100.0 %)"), "\(text)")
+
+        // 1.5 days: only the western cells keep a partner; S1 is required, so the rest are dropped.
+        let narrow = try Self.plan(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog],
+                                              s1Time: #"{"anchor": "s2", "maxDays": 1.5}"#))
+        let n = try #require(narrow.pairing["s1"])
+        #expect(narrow.cellCount == 18 && n.pairedCells == 18 && n.coveredCells == 36 && n.anchorCells == 36)
+        #expect(PlanSummary(narrow).text.contains("0 without any s1 scene, 18 only outside the window"))
+
+        // mosaic within 3 days: the farther scene first, the closest on top.
+        let mosaic = try Self.plan(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog],
+                                              s1Time: #"{"anchor": "s2", "maxDays": 3, "pick": "mosaic"}"#))
+        let m = Self.choices(mosaic, sensor: "s1")
+        #expect((0...2).allSatisfy { m[$0] == ["S1_20200122", "S1_20200119"] } && (3...5).allSatisfy { m[$0] == ["S1_20200122"] }, "\(m)")
+
+        // No rule at all: today's mosaic of every scene in name order.
+        let all = try Self.plan(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog], s1Time: #"{"pick": "mosaic"}"#))
+        let a = Self.choices(all, sensor: "s1")
+        #expect(a[0] == ["S1_20200108", "S1_20200119", "S1_20200122"] && a[5] == ["S1_20200108", "S1_20200122"], "\(a)")
+        #expect(all.pairing.isEmpty)
+    }
+
+    @Test("where filters item properties and the time window drops scenes; both are counted")
+    func filters() throws {
+        guard TestEnvironment.hasRealData else { print("notice: GEOPAIRS_REAL_DATA unset; STAC filter test skipped"); return }
+        let f = try StacFixture(root: TestEnvironment.temporaryDirectory())
+        // Only the cloudy S2 of 01-10 passes; its closest S1 within 3 days is 01-08.
+        let cloudy = try Self.plan(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog],
+                                              s2Where: #"{"eo:cloud_cover": {"gt": 20}}"#))
+        #expect(Set(Self.choices(cloudy, sensor: "s2").values) == [["S2_20200110"]])
+        #expect(Set(Self.choices(cloudy, sensor: "s1").values) == [["S1_20200108"]])
+        #expect(cloudy.excludedScenes == ["s2": 1])
+        // From 01-15 on: S2 01-10 and S1 01-08 are out of the window.
+        let later = try Self.plan(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog], extra: #", "time": {"from": "2020-01-15"}"#))
+        #expect(later.excludedScenes == ["s1": 1, "s2": 1])
+        #expect(PlanSummary(later).text.contains("s2: 1 scene(s), 1 left out by where or the time window"))
+        // A property that is a string compared with a number fails the condition, for every item.
+        #expect(throws: PlanError.self) {
+            try Self.plan(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog], s2Where: #"{"eo:cloud_cover": {"eq": "5"}}"#))
+        }
+    }
+
+    @Test("A build from STAC items equals the build from the files they name, shard for shard; records carry both times")
+    func stacEqualsFiles() throws {
+        guard TestEnvironment.hasRealData else { print("notice: GEOPAIRS_REAL_DATA unset; STAC build test skipped"); return }
+        let f = try StacFixture(root: TestEnvironment.temporaryDirectory())
+        let fromFiles = try Fixtures.build(Fixtures.manifestFile(f.manifest(
+            s2Inputs: [f.root + "/cogs/S2_*.tif"], s1Inputs: [f.root + "/cogs/S1_*.tif"], s2Time: #"{"pick": "latest"}"#)))
+        let fromStac = try Fixtures.build(Fixtures.manifestFile(f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [f.s1Catalog])))
+        try Self.expectSameShards(fromFiles, fromStac)
+        let reader = try DatasetReader(directory: fromStac)
+        var gaps: [Int64: Int] = [:]
+        for location in reader.locations() {
+            let meta = try reader.metadata(at: location)
+            let s2 = try #require(meta.sensor("s2")?.acquired), s1 = try #require(meta.sensor("s1")?.acquired)
+            #expect(s2 == "2020-01-20T10:30:00Z")
+            let gap = AcquisitionTime(iso: s1)!.seconds - AcquisitionTime(iso: s2)!.seconds
+            gaps[gap, default: 0] += 1
+        }
+        // 01-19T17:40 is 0.7 days before the anchor, 01-22T17:40 2.3 days after it.
+        let before: Int64 = -(16 * 3600 + 50 * 60), after: Int64 = 2 * 86_400 + 7 * 3600 + 10 * 60
+        #expect(gaps == [before: 18, after: 18], "\(gaps)")
+    }
+
+    /// Two datasets' shards are the same files, byte for byte.
+    static func expectSameShards(_ a: String, _ b: String) throws {
+        let ia = try DatasetIndex.load(directory: a), ib = try DatasetIndex.load(directory: b)
+        #expect(ia.shards.map(\.file) == ib.shards.map(\.file) && !ia.shards.isEmpty)
+        #expect(ia.shards.map(\.sha256) == ib.shards.map(\.sha256), "shards differ")
+        #expect(ia.splits == ib.splits)
+    }
+
+    @Test("Planning 10,000 STAC items opens no raster: every href points nowhere, and the plan still pairs them")
+    func planWithoutOpening() throws {
+        let root = TestEnvironment.temporaryDirectory()
+        // 100 × 50 tiles of 5 km per sensor in EPSG:32631, S2 every 5 days, S1 every 6 days.
+        func collection(_ sensor: String, every days: Int, withoutGrid: Int? = nil) throws -> String {
+            var features: [JSONValue] = []
+            for i in 0..<5000 {
+                let x = 300_000 + Double(i % 100) * 5000, y = 5_000_000 + Double(i / 100) * 5000
+                let day = (i * 7) % 60
+                let date = AcquisitionTime(seconds: 1_577_836_800 + Int64(day / days * days) * 86_400 + (sensor == "s1" ? 3600 * 17 : 3600 * 10), isDateOnly: false)!
+                var asset: [String: JSONValue] = ["href": .string("nowhere/\(sensor)-\(i).tif")]
+                if withoutGrid != i {
+                    asset["proj:epsg"] = .number(32631)
+                    asset["proj:transform"] = .array([10, 0, x, 0, -10, y + 5000].map { .number($0) })
+                    asset["proj:shape"] = .array([.number(500), .number(500)])
+                }
+                features.append(.object(["type": .string("Feature"), "id": .string("\(sensor)-\(i)"),
+                                         "properties": .object(["datetime": .string(date.iso), "eo:cloud_cover": .number(Double(i % 17))]),
+                                         "assets": .object(["data": .object(asset)])]))
+            }
+            let path = "\(root)/\(sensor)\(withoutGrid == nil ? "" : "-broken").json"
+            try StacFixture.write(.object(["type": .string("FeatureCollection"), "features": .array(features)]), to: path)
+            return path
+        }
+        let s2 = try collection("s2", every: 5), s1 = try collection("s1", every: 6)
+        let manifest = """
+        {"name": "many", "grid": {"crs": "EPSG:32631", "patchSize": 2560},
+         "sensors": [
+           {"name": "s2", "inputs": ["\(s2)"], "bands": ["b"], "assets": {"b": "data"}, "gsd": 10, "dtype": "u16", "time": {"pick": "leastCloudy"}},
+           {"name": "s1", "inputs": ["\(s1)"], "bands": ["vv"], "assets": {"vv": "data"}, "gsd": 10, "dtype": "f32",
+            "time": {"anchor": "s2", "maxDays": 3}}]}
+        """
+        let start = Date()
+        let plan = try Planner.plan(try ManifestParser.load(path: Fixtures.manifestFile(manifest)))
+        print("plan of 10,000 STAC items: \(plan.cellCount) cells in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        let y = try #require(plan.pairing["s1"])
+        #expect(y.anchorCells > 15_000 && y.pairedCells > 0 && y.pairedCells < y.anchorCells && y.maxGapDays! <= 3)
+        #expect(plan.cellCount + plan.droppedAtSplitEdges == y.pairedCells)
+        // The control: one S1 item without a grid must be opened, and its missing file is named.
+        let broken = try collection("s1", every: 6, withoutGrid: 4321)
+        let failing = manifest.replacingOccurrences(of: s1, with: broken)
+        #expect(throws: PlanError.self) { try Planner.plan(try ManifestParser.load(path: Fixtures.manifestFile(failing))) }
+        do {
+            _ = try Planner.plan(try ManifestParser.load(path: Fixtures.manifestFile(failing)))
+        } catch {
+            #expect("\(error)".contains("\(root)/nowhere/s1-4321.tif"), "\(error)")
+        }
+    }
+
+    @Test("Time rules and where filters that cannot work are manifest problems with their JSON paths")
+    func badRules() throws {
+        func problems(_ s1Time: String, s2Where: String? = nil) -> String {
+            let json = StacFixture(unbuiltRoot: "/nonexistent").manifest(s2Inputs: ["/x"], s1Inputs: ["/y"], s1Time: s1Time, s2Where: s2Where)
+            do { _ = try ManifestParser.parse(Data(json.utf8), file: "m.json"); return "" } catch { return "\(error)" }
+        }
+        #expect(problems(#"{"pick": "closest"}"#).contains("$.sensors[1].time.pick"))
+        #expect(problems(#"{"maxDays": 3}"#).contains("$.sensors[1].time.maxDays"))
+        #expect(problems(#"{"anchor": "s1"}"#).contains("cannot be its own anchor"))
+        #expect(problems(#"{"anchor": "s9"}"#).contains("no sensor named \"s9\""))
+        #expect(problems(#"{"anchor": "s2", "pick": "nearest"}"#).contains("expected one of mosaic, closest, leastCloudy, latest"))
+        #expect(problems(#"{"anchor": "s2"}"#, s2Where: #"{"eo:cloud_cover": {"below": 3}}"#).contains("$.sensors[0].where.eo:cloud_cover.below"))
+        #expect(problems(#"{"anchor": "s2"}"#, s2Where: #"{"platform": {"in": "sentinel-2a"}}"#).contains("expected an array"))
+        #expect(problems(#"{"anchor": "s2"}"#) == "")
+    }
+}
+
+extension StacFixture {
+    /// A fixture value for manifest text only (no files made).
+    init(unbuiltRoot: String) {
+        root = unbuiltRoot
+    }
+}
