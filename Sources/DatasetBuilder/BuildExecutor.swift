@@ -37,7 +37,7 @@ public enum BuildExecutor {
         let start = Date()
         let manifest = plan.manifest
         let inputs = plan.inputFiles.map {
-            InputFile(path: manifest.displayPath($0), bytes: (try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int) ?? 0)
+            InputFile(path: manifest.displayPath($0), bytes: ((try? VirtualFileSystem.stat($0)) ?? nil)?.size ?? 0)
         }
         let buildFingerprint = try fingerprint(manifest, inputs: inputs, parts: part?.count)
         if let part {

@@ -23,8 +23,12 @@ public final class Raster {
         if setOption { CPLSetThreadLocalConfigOption(option, value) }
         defer { if setOption { CPLSetThreadLocalConfigOption(option, nil) } }
         guard let opened = GDALOpenEx(path, flags, nil, nil, nil) else {
-            throw RasterError(.open, operation: "open raster", subject: path,
-                              message: GDALRuntime.lastErrorMessage(or: "not a raster GDAL can open"))
+            var message = GDALRuntime.lastErrorMessage(or: "not a raster GDAL can open")
+            // GDAL says "does not exist" for any failed remote open; asking again tells why.
+            if VirtualFileSystem.isVirtual(path) {
+                do { _ = try VirtualFileSystem.stat(path, fresh: true) } catch { message = error.message }
+            }
+            throw RasterError(.open, operation: "open raster", subject: path, message: message)
         }
         handle = opened
     }

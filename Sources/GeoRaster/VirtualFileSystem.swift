@@ -54,9 +54,12 @@ public enum VirtualFileSystem {
     /// The entry at `path`, or `nil` when nothing is there.
     /// - Throws: ``RasterError/Kind/file`` when the answer is not "absent" but a failure: access
     ///   denied, a missing bucket, an unreachable endpoint (GDAL's message names which).
-    public static func stat(_ path: String) throws(RasterError) -> Entry? {
+    /// - Parameter fresh: ask the storage again instead of trusting GDAL's cache of earlier answers
+    ///   (after a failed read, to learn why).
+    public static func stat(_ path: String, fresh: Bool = false) throws(RasterError) -> Entry? {
         GDALRuntime.ensureInitialized()
         let gdal = gdalPath(path)
+        if fresh && isVirtual(gdal) { VSICurlPartialClearCache(gdal) }
         var isDirectory: Int32 = 0
         var size: Int64 = 0
         GDALRuntime.resetError()
@@ -69,7 +72,15 @@ public enum VirtualFileSystem {
         if code == CPLE_None || code == CPLE_OpenFailed || code == CPLE_FileIO || code == CPLE_AWSObjectNotFound {
             return nil
         }
-        throw RasterError(.file, operation: "stat", subject: path, message: GDALRuntime.lastErrorMessage())
+        var message = GDALRuntime.lastErrorMessage()
+        // A stat learns only the HTTP status (the service's explanation comes with bodies of GETs).
+        if message.hasSuffix(": 0") {
+            message += " (no answer: the endpoint is down or unreachable; check AWS_S3_ENDPOINT, the network and proxies)"
+        } else if message.hasSuffix(": 403") || message.hasSuffix(": 401") {
+            message += " (access denied: check the credentials, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_NO_SIGN_REQUEST=YES "
+                + "for public data, the endpoint and region, and the bucket's policy)"
+        }
+        throw RasterError(.file, operation: "stat", subject: path, message: message)
     }
 
     /// Whether `path` is a folder (or a key prefix holding objects).
@@ -117,7 +128,16 @@ public enum VirtualFileSystem {
         let root = String(path[..<slash])
         // The listing must succeed to be trusted: a missing bucket or denied request is an error.
         _ = try stat(root)
-        return listRecursive(root).map { root + "/" + $0 }.filter { fnmatch(path, $0, FNM_PATHNAME) == 0 }
+        // GDAL 3.6 does not retry a listing page answered 503: it ends the listing early. Two
+        // listings that agree are trusted; five that never do are an error.
+        var previous = listRecursive(root)
+        for _ in 0..<5 {
+            VSICurlPartialClearCache(root)
+            let again = listRecursive(root)
+            if again == previous { return again.map { root + "/" + $0 }.filter { fnmatch(path, $0, FNM_PATHNAME) == 0 } }
+            previous = again
+        }
+        throw RasterError(.file, operation: "list", subject: root, message: "five listings disagreed (the storage keeps failing)")
     }
 
     private static func localGlob(_ pattern: String) -> [String] {
@@ -150,22 +170,6 @@ public enum VirtualFileSystem {
                 }
                 return out
             }
-        }
-    }
-
-    /// Writes `bytes` as the whole content of `path` (object storage: one upload, multipart when large).
-    /// - Throws: ``RasterError/Kind/file`` naming the path, with GDAL's message.
-    public static func write(_ bytes: [UInt8], to path: String) throws(RasterError) {
-        GDALRuntime.ensureInitialized()
-        GDALRuntime.resetError()
-        guard let file = VSIFOpenExL(gdalPath(path), "wb", 1) else {
-            throw RasterError(.file, operation: "create", subject: path, message: GDALRuntime.lastErrorMessage(or: "cannot create"))
-        }
-        let written = bytes.withUnsafeBytes { VSIFWriteL($0.baseAddress, 1, $0.count, file) }
-        // Object storage uploads on close: its result is the upload's.
-        let closed = VSIFCloseL(file)
-        guard written == bytes.count, closed == 0 else {
-            throw RasterError(.file, operation: "write", subject: path, message: GDALRuntime.lastErrorMessage(or: "write failed"))
         }
     }
 

@@ -92,6 +92,15 @@ public enum Warper {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
+    /// A failed read of a remote raster surfaces as a TIFF or block error; the storage's own
+    /// answer to a fresh request says what went wrong (", because …"), or nothing when it answers.
+    static func remoteReason(_ rasters: [Raster]) -> String {
+        for raster in rasters where VirtualFileSystem.isVirtual(raster.path) {
+            do { _ = try VirtualFileSystem.stat(raster.path, fresh: true) } catch { return ", because \(raster.path) fails: \(error.message)" }
+        }
+        return ""
+    }
+
     private static func validate(_ input: WarpInput) throws(RasterError) {
         guard let first = input.rasters.first else {
             throw RasterError(.warp, operation: "warp", subject: "mosaic input", message: "the input has no rasters")
@@ -142,7 +151,7 @@ public enum Warper {
         withExtendedLifetime(subsets) {}
         guard let result else {
             throw RasterError(.warp, operation: "warp onto \(grid)", subject: subject,
-                              message: GDALRuntime.lastErrorMessage())
+                              message: GDALRuntime.lastErrorMessage() + remoteReason(input.rasters))
         }
         return result
     }
@@ -177,7 +186,7 @@ public enum Warper {
             Int64(size), Int64(size * grid.width), Int64(size * grid.pixelCount), nil)
         guard err == CE_None else {
             throw RasterError(.warp, operation: "read warped pixels", subject: input.rasters.map(\.path).joined(separator: ", "),
-                              message: GDALRuntime.lastErrorMessage())
+                              message: GDALRuntime.lastErrorMessage() + remoteReason(input.rasters))
         }
     }
 }

@@ -12,7 +12,8 @@ import TestSupport
 ///   (three 640 m cells of the grid the tests use), each an item file under `s1/items/` linked
 ///   from the static catalog `s1/catalog.json` (assets `data`, 2 bands), hrefs `../../cogs/…`.
 ///
-/// Every file is a COG under `cogs/`, named as a local build finds its dates.
+/// Every file is a COG of 128×128 tiles under `cogs/` (so that blocks read different byte ranges),
+/// named as a local build finds its dates.
 struct StacFixture {
     let root: String
     var s2Collection: String { root + "/s2.json" }
@@ -32,7 +33,7 @@ struct StacFixture {
         var s2Features: [JSONValue] = []
         for scene in Self.s2Scenes {
             let cog = "cogs/\(scene.name)T103000.tif"
-            try TestEnvironment.check("gdal_translate", ["-q", "-of", "COG", TestEnvironment.real("gefolki_s2_patch11.tif"), root + "/" + cog])
+            try TestEnvironment.check("gdal_translate", ["-q", "-of", "COG", "-co", "BLOCKSIZE=128", TestEnvironment.real("gefolki_s2_patch11.tif"), root + "/" + cog])
             s2Features.append(try Self.item(id: scene.name, date: scene.date, properties: ["eo:cloud_cover": .number(scene.cloud)],
                                             assets: ["image": (cog, root + "/" + cog)]))
             files.append(cog)
@@ -42,7 +43,7 @@ struct StacFixture {
         var links: [JSONValue] = []
         for scene in Self.s1Scenes {
             let cog = "cogs/\(scene.name)T174000.tif"
-            try TestEnvironment.check("gdal_translate", ["-q", "-of", "COG", "-srcwin", "0", "0", "\(scene.columns)", "448",
+            try TestEnvironment.check("gdal_translate", ["-q", "-of", "COG", "-co", "BLOCKSIZE=128", "-srcwin", "0", "0", "\(scene.columns)", "448",
                                                          TestEnvironment.real("gefolki_s1_patch11.tif"), root + "/" + cog])
             let item = try Self.item(id: scene.name, date: scene.date, properties: ["sat:orbit_state": .string("descending")],
                                      assets: ["data": ("../../" + cog, root + "/" + cog)])

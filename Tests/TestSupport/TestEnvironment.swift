@@ -107,6 +107,7 @@ public enum TestEnvironment {
     /// Fails with the program's stderr when it exits non-zero.
     public struct CommandFailed: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Runs a program and throws ``CommandFailed`` unless it exits 0.
