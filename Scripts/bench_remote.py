@@ -17,6 +17,7 @@ import concurrent.futures
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -86,7 +87,8 @@ class Server:
         self.base = random.randrange(2100, 2800) * 10
         self.port = self.base + 3
         data = os.path.join(work, "weed")
-        os.makedirs(data, exist_ok=True)
+        shutil.rmtree(data, ignore_errors=True)  # a fresh store each run
+        os.makedirs(data)
         self.log = open(os.path.join(work, "weed.log"), "w")
         self.process = subprocess.Popen(
             [weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", f"-master.port={self.base}",
