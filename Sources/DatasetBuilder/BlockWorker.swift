@@ -21,6 +21,12 @@ private struct WarpedBlock {
     var box: BoundingBox
 }
 
+/// Which cells share a warp: those that chose the same scenes (and, for vector labels, one cell each).
+private struct WarpKey: Hashable {
+    var scenes: [Int]
+    var cell: String?
+}
+
 /// Turns blocks of the plan into encoded records. Owns GDAL handles and a zstd context, so each
 /// instance is confined to one worker thread (GDAL 3.6 handles must not be shared).
 final class BlockWorker {
@@ -58,16 +64,20 @@ final class BlockWorker {
         // Per sensor, one warp per distinct choice of scenes, over the cells that made it (with
         // exact transformations and fixed kernel scales, a patch's pixels do not depend on the
         // warp's extent, so cells can share a warp).
-        var warped: [String: [[Int]: WarpedBlock]] = [:]
+        // Vector labels are burnt per cell: GDAL's all-touched rule decides pixels an edge passes
+        // exactly through by rounding relative to the raster's origin, so a block's burn can differ
+        // from the patch's own at such ties.
+        var warped: [String: [WarpKey: WarpedBlock]] = [:]
         for sensor in manifest.sensors {
-            var groups: [[Int]: BoundingBox] = [:]
+            var groups: [WarpKey: BoundingBox] = [:]
             for cell in cells {
                 guard let i = cell.sensors.firstIndex(of: sensor.name) else { continue }
-                groups[cell.scenes[i]] = groups[cell.scenes[i]].map { $0.union(cell.box) } ?? cell.box
+                let key = WarpKey(scenes: cell.scenes[i], cell: sensor.rasterize == nil ? nil : cell.key)
+                groups[key] = groups[key].map { $0.union(cell.box) } ?? cell.box
             }
-            for (choice, box) in groups.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-                let scenes = choice.map { zone.scenes[sensor.name]![$0] }
-                warped[sensor.name, default: [:]][choice] = try warp(sensor, scenes: scenes, box: box, crs: zone.crs)
+            for (key, box) in groups {
+                let scenes = key.scenes.map { zone.scenes[sensor.name]![$0] }
+                warped[sensor.name, default: [:]][key] = try warp(sensor, scenes: scenes, box: box, crs: zone.crs)
             }
         }
         var records: [EncodedRecord] = []
@@ -82,21 +92,8 @@ final class BlockWorker {
     /// One warp of every scene of a sensor over the block, all bands stacked.
     private func warp(_ sensor: SensorConfig, scenes: [ZoneScene], box: BoundingBox, crs: CRS) throws -> WarpedBlock {
         let grid = try GridSpec(crs: crs, bounds: box, pixelSize: sensor.gsd)
-        // The warp calls DATASETS.md gives a reader: consecutive bands that come from the same
-        // file of every scene, with the same resampling and kernel scale, share one call.
-        let resampling = sensor.resamplingPerBand
-        let scales = plan.kernelScales[sensor.name]!
-        func call(_ b: Int) -> ([String], Resampling, [Double]) { (scenes.map { $0.scene.bands[b].path }, resampling[b], scales[b]) }
-        var inputs: [WarpInput] = []
-        var start = 0
-        while start < sensor.bands.count {
-            var end = start + 1
-            while end < sensor.bands.count && call(end) == call(start) { end += 1 }
-            inputs.append(WarpInput(rasters: try call(start).0.map(raster), bands: scenes[0].scene.bands[start..<end].map(\.band),
-                                    resampling: resampling[start], nodata: sensor.nodata, kernelScale: scales[start]))
-            start = end
-        }
-        let (bytes, valid) = try warpBytes(inputs, grid: grid, dtype: sensor.dtype)
+        let (bytes, valid) = try sensor.rasterize.map { try rasterizeBytes(scenes, rule: $0, grid: grid, dtype: sensor.dtype) }
+            ?? warpBytes(inputs(sensor, scenes: scenes), grid: grid, dtype: sensor.dtype)
         var validity = valid
         let plane = grid.pixelCount
         if let range = sensor.validRange {
@@ -115,6 +112,33 @@ final class BlockWorker {
             }
         }
         return WarpedBlock(bytes: bytes, valid: validity, cloudy: cloudy, width: grid.width, height: grid.height, box: box)
+    }
+
+    /// The warp calls DATASETS.md gives a reader: consecutive bands that come from the same file of
+    /// every scene, with the same resampling and kernel scale, share one call.
+    private func inputs(_ sensor: SensorConfig, scenes: [ZoneScene]) throws -> [WarpInput] {
+        let resampling = sensor.resamplingPerBand
+        let scales = plan.kernelScales[sensor.name]!
+        func call(_ b: Int) -> ([String], Resampling, [Double]) { (scenes.map { $0.scene.bands[b].path }, resampling[b], scales[b]) }
+        var inputs: [WarpInput] = []
+        var start = 0
+        while start < sensor.bands.count {
+            var end = start + 1
+            while end < sensor.bands.count && call(end) == call(start) { end += 1 }
+            inputs.append(WarpInput(rasters: try call(start).0.map(raster), bands: scenes[0].scene.bands[start..<end].map(\.band),
+                                    resampling: resampling[start], nodata: sensor.nodata, kernelScale: scales[start]))
+            start = end
+        }
+        return inputs
+    }
+
+    /// Vector labels burnt onto the grid, every pixel valid (the background is a class too).
+    private func rasterizeBytes(_ scenes: [ZoneScene], rule: RasterizeRule, grid: GridSpec, dtype: DType) throws -> ([UInt8], [UInt8]) {
+        var bytes = [UInt8](repeating: 0, count: grid.pixelCount * dtype.size)
+        try bytes.withUnsafeMutableBytes { raw in
+            try Rasterizer.rasterize(scenes.map(\.scene.path), rule: rule, onto: grid, dataType: RasterDataType(rawValue: dtype.rawValue)!, into: raw)
+        }
+        return (bytes, [UInt8](repeating: 1, count: grid.pixelCount))
     }
 
     /// Warps straight into byte arrays (no typed intermediate copy of the block).
@@ -138,7 +162,7 @@ final class BlockWorker {
     }
 
     /// Cuts a cell's patch from every warped sensor, applies the filters and pairing.
-    private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [[Int]: WarpedBlock]]) throws -> Record? {
+    private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [WarpKey: WarpedBlock]]) throws -> Record? {
         let manifest = plan.manifest
         let centre = Coordinate(x: (cell.box.minX + cell.box.maxX) / 2, y: (cell.box.minY + cell.box.maxY) / 2)
         func contains(_ b: BoundingBox, _ p: Coordinate) -> Bool { p.x >= b.minX && p.x <= b.maxX && p.y >= b.minY && p.y <= b.maxY }
@@ -147,7 +171,8 @@ final class BlockWorker {
         var arrays: [[UInt8]] = []
         var masks: [[UInt8]?] = []
         for sensor in manifest.sensors {
-            guard let s = cell.sensors.firstIndex(of: sensor.name), let w = warped[sensor.name]?[cell.scenes[s]] else { continue }
+            guard let s = cell.sensors.firstIndex(of: sensor.name),
+                  let w = warped[sensor.name]?[WarpKey(scenes: cell.scenes[s], cell: sensor.rasterize == nil ? nil : cell.key)] else { continue }
             let n = Int((manifest.grid.patchSize / sensor.gsd).rounded())
             let ox = Int(((cell.box.minX - w.box.minX) / sensor.gsd).rounded())
             let oy = Int(((w.box.maxY - cell.box.maxY) / sensor.gsd).rounded())

@@ -121,6 +121,9 @@ public struct SensorConfig: Sendable {
     public var filters: [PropertyFilter] = []
     /// How the sensor's scenes over a cell are chosen (`time`); `nil`: all, as `mosaic`.
     public var time: TimeRule?
+    /// A label sensor made from vector files (`rasterize`): its inputs are read by OGR and burnt
+    /// onto the grid at its gsd instead of warped.
+    public var rasterize: RasterizeRule?
     /// Whether the output band names and resampling are per band.
     public var resamplingPerBand: [Resampling] { bands.map { $0.resampling ?? resampling } }
 }

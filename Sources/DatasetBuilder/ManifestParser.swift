@@ -289,7 +289,7 @@ struct ManifestReader {
 
     mutating func sensor(_ v: JSONValue, _ path: String) -> SensorConfig? {
         guard let o = object(v, path, allowed: ["name", "description", "inputs", "bands", "gsd", "dtype", "resampling", "nodata",
-                                                 "validRange", "maxInvalidFraction", "cloudMask", "role", "assets", "where", "time"]) else { return nil }
+                                                 "validRange", "maxInvalidFraction", "cloudMask", "role", "assets", "where", "time", "rasterize"]) else { return nil }
         let name = string(o, "name", path)
         if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }) {
             problem("\(path).name", "use letters, digits, - and _ only")
@@ -332,10 +332,44 @@ struct ManifestReader {
         }
         let filters = propertyFilters(o["where"], "\(path).where")
         let time = o["time"].flatMap { timeRule($0, "\(path).time") }
+        let rasterize = o["rasterize"].flatMap { rasterizeRule($0, "\(path).rasterize") }
+        if rasterize != nil, let bands, bands.count != 1 { problem("\(path).bands", "a rasterized sensor has one band, found \(bands.count)") }
+        if rasterize != nil, time != nil { problem("\(path).time", "vector labels have no acquisition time to choose by") }
         guard let name, let bands, let gsd, let dtype else { return nil }
         return SensorConfig(name: name, inputs: inputs.map(resolve), bands: bands, gsd: gsd, dtype: dtype, resampling: resampling,
                             nodata: nodata, validRange: validRange, maxInvalidFraction: maxInvalid, cloudMask: cloud, role: role,
-                            assets: assets, filters: filters, time: time)
+                            assets: assets, filters: filters, time: time, rasterize: rasterize)
+    }
+
+    mutating func rasterizeRule(_ v: JSONValue, _ path: String) -> RasterizeRule? {
+        guard let o = object(v, path, allowed: ["attribute", "classes", "burn", "allTouched", "background", "layer"]) else { return nil }
+        let attribute = string(o, "attribute", path, required: false)
+        let burnValue = number(o, "burn", path, required: false)
+        var allTouched = false
+        if let a = o["allTouched"] {
+            if case .bool(let b) = a { allTouched = b } else { problem("\(path).allTouched", "expected true or false, found \(kind(a))") }
+        }
+        let background = number(o, "background", path, required: false) ?? 0
+        let layer = string(o, "layer", path, required: false)
+        var burn: RasterizeRule.Burn?
+        if let c = o["classes"] {
+            guard let attribute else { problem("\(path).classes", "a class table needs the attribute its values come from"); return nil }
+            guard case .object(let table) = c, !table.isEmpty else { problem("\(path).classes", "expected an object of attribute value: class id"); return nil }
+            var entries: [RasterizeRule.ClassValue] = []
+            for key in table.keys.sorted() {
+                guard case .number(let id) = table[key]!, id.isFinite else { problem("\(path).classes.\(key)", "expected a number"); continue }
+                entries.append(RasterizeRule.ClassValue(value: key, id: id))
+            }
+            // Burnt in id order (then value), so that which class wins an overlap does not depend on JSON key order.
+            burn = .classes(attribute: attribute, table: entries.sorted { ($0.id, $0.value) < ($1.id, $1.value) })
+        } else if let attribute {
+            burn = .attribute(attribute)
+        } else if let burnValue {
+            burn = .constant(burnValue)
+        }
+        if burnValue != nil && attribute != nil { problem("\(path).burn", "give burn or attribute, not both") }
+        guard let burn else { problem(path, "give \"attribute\" (numeric, or with \"classes\") or \"burn\""); return nil }
+        return RasterizeRule(burn: burn, allTouched: allTouched, background: background, layer: layer)
     }
 
     // MARK: scene selection: where, time

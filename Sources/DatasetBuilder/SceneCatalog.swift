@@ -37,7 +37,8 @@ public enum SceneCatalog {
             if sensor.inputs.isEmpty {
                 problems.append("sensor \(sensor.name): no inputs; give them in the manifest or with --input \(sensor.name)=PATH")
             }
-            let needsTime = manifest.time != nil || sensor.time != nil || anchors.contains(sensor.name)
+            // Vector labels are timeless: no time rule or window applies to them.
+            let needsTime = sensor.rasterize == nil && (manifest.time != nil || sensor.time != nil || anchors.contains(sensor.name))
             for input in sensor.inputs {
                 let paths: [String]
                 do { paths = try VirtualFileSystem.glob(input) } catch {
@@ -46,14 +47,14 @@ public enum SceneCatalog {
                 if paths.isEmpty { problems.append("sensor \(sensor.name): input \(input) matches nothing") }
                 for path in paths {
                     do {
-                        let found = StacCatalog.isStac(path)
-                            ? try StacCatalog.items(at: path).map { try scene($0, sensor: sensor, manifest: manifest) }
+                        let found = sensor.rasterize != nil ? [try vectorScene(path, sensor: sensor)]
+                            : StacCatalog.isStac(path) ? try StacCatalog.items(at: path).map { try scene($0, sensor: sensor, manifest: manifest) }
                             : try scenesAt(path, sensor: sensor, manifest: manifest)
                         for candidate in found {
                             guard let scene = candidate.scene else { listing.excluded[sensor.name, default: 0] += 1; continue }
                             if needsTime && scene.time == nil {
                                 problems.append("sensor \(sensor.name): scene \(scene.path): no acquisition time (time rules need one: give datetime in its STAC item or metadata, or a YYYYMMDD date in its name)")
-                            } else if let window = manifest.time, let time = scene.time, !window.contains(time) {
+                            } else if let window = manifest.time, sensor.rasterize == nil, let time = scene.time, !window.contains(time) {
                                 listing.excluded[sensor.name, default: 0] += 1
                             } else {
                                 scenes.append(scene)
@@ -108,6 +109,18 @@ public enum SceneCatalog {
             throw PlanError(problems: ["sensor \(sensor.name): \(path) is a file, but the bands name their own files: give scene folders"])
         }
         return [try scene(path, sensor: sensor, manifest: manifest)]
+    }
+
+    /// A vector file of a rasterized sensor: one scene, placed by its features' extent.
+    static func vectorScene(_ path: String, sensor: SensorConfig) throws -> Candidate {
+        guard !VirtualFileSystem.isDirectory(path) else {
+            throw PlanError(problems: ["sensor \(sensor.name): \(path) is a folder; a rasterized sensor's inputs are vector files (or globs of them)"])
+        }
+        let (box, crs): (BoundingBox, CRS)
+        do { (box, crs) = try vectorExtent(path: path) } catch { throw PlanError(problems: ["sensor \(sensor.name): \(error)"]) }
+        return (Scene(sensor: sensor.name, name: (path as NSString).lastPathComponent, path: path,
+                      bands: [BandSource(path: path, band: 1, kernelScale: [1, 1])], footprint: Footprint(crs: crs, box: box),
+                      time: nil, cloudCover: nil, attributes: [:]), path)
     }
 
     /// A scene from a file or a folder of band files.
