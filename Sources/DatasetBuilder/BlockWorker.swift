@@ -91,6 +91,9 @@ final class BlockWorker {
 
     /// One warp of every scene of a sensor over the block, all bands stacked.
     private func warp(_ sensor: SensorConfig, scenes: [ZoneScene], box: BoundingBox, crs: CRS) throws -> WarpedBlock {
+        if sensor.time?.pick == .median && scenes.count > 1 {
+            return medianComposite(try scenes.map { try warp(sensor, scenes: [$0], box: box, crs: crs) }, sensor: sensor)
+        }
         let grid = try GridSpec(crs: crs, bounds: box, pixelSize: sensor.gsd)
         let (bytes, valid) = try sensor.rasterize.map { try rasterizeBytes(scenes, rule: $0, grid: grid, dtype: sensor.dtype) }
             ?? warpBytes(inputs(sensor, scenes: scenes), grid: grid, dtype: sensor.dtype)
@@ -130,6 +133,28 @@ final class BlockWorker {
             start = end
         }
         return inputs
+    }
+
+    /// Per pixel and band, the lower median of the scenes whose pixel is valid and not cloudy (the
+    /// ⌈n/2⌉-th smallest value, copied as stored); a pixel no scene contributes to is invalid.
+    private func medianComposite(_ parts: [WarpedBlock], sensor: SensorConfig) -> WarpedBlock {
+        let first = parts[0], plane = first.width * first.height, size = sensor.dtype.size
+        var bytes = [UInt8](repeating: 0, count: first.bytes.count)
+        var valid = [UInt8](repeating: 0, count: plane)
+        var values: [(value: Double, part: Int)] = []
+        for i in 0..<plane {
+            let contributing = parts.indices.filter { parts[$0].valid[i] != 0 && parts[$0].cloudy?[i] != 1 }
+            guard !contributing.isEmpty else { continue }
+            valid[i] = 1
+            for b in 0..<sensor.bands.count {
+                let at = b * plane + i
+                values = contributing.map { p in (parts[p].bytes.withUnsafeBytes { sensor.dtype.value(in: $0, at: at) }, p) }
+                values.sort { ($0.value, $0.part) < ($1.value, $1.part) }
+                let chosen = values[(values.count - 1) / 2].part
+                bytes.replaceSubrange(at * size..<(at + 1) * size, with: parts[chosen].bytes[at * size..<(at + 1) * size])
+            }
+        }
+        return WarpedBlock(bytes: bytes, valid: valid, cloudy: nil, width: first.width, height: first.height, box: first.box)
     }
 
     /// Vector labels burnt onto the grid, every pixel valid (the background is a class too).
@@ -220,6 +245,10 @@ final class BlockWorker {
             if let scene = candidates.first(where: { contains($0.bounds, centre) }) ?? candidates.first {
                 attributes.merge(scene.scene.attributes, uniquingKeysWith: { a, _ in a })
             }
+        }
+        // A composite says how many scenes it was made from (per pixel, fewer may have contributed).
+        for sensor in manifest.sensors where sensor.time?.pick == .median && present.contains(sensor.name) {
+            attributes["\(sensor.name).scenes"] = .number(Double(cell.scenes[cell.sensors.firstIndex(of: sensor.name)!].count))
         }
         let metadata = RecordMetadata(key: cell.key, cell: [cell.col, cell.row], split: cell.split,
                                       footprint: [cell.box.minX, cell.box.minY, cell.box.maxX, cell.box.maxY], crs: crsText,

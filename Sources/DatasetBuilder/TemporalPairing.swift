@@ -84,7 +84,7 @@ struct TemporalPairing {
     static func pickOwn(_ candidates: [Int], _ scenes: [ZoneScene], _ pick: TimeRule.Pick) -> [Int] {
         func time(_ i: Int) -> Int64 { scenes[i].scene.time?.seconds ?? .min }
         switch pick {
-        case .mosaic, .closest: return candidates
+        case .mosaic, .closest, .median: return candidates
         case .latest:
             return candidates.max { (time($0), $1) < (time($1), $0) }.map { [$0] } ?? []
         case .leastCloudy:
@@ -103,8 +103,9 @@ struct TemporalPairing {
             return window.min {
                 (scenes[$0].scene.cloudCover ?? 101, abs(gap($0)), time($0), $0) < (scenes[$1].scene.cloudCover ?? 101, abs(gap($1)), time($1), $1)
             }.map { [$0] } ?? []
-        case .mosaic:
-            // Without a window, name order as always; within one, the closest is warped last, on top.
+        case .mosaic, .median:
+            // Without a window, name order as always; within one, the closest is warped last, on top
+            // (and is the composite's `acquired`).
             guard rule.maxDays != nil else { return window }
             return window.sorted { (abs(gap($0)), -time($0), $0) > (abs(gap($1)), -time($1), $1) }
         }

@@ -28,6 +28,9 @@ public struct TimeRule: Sendable, Equatable {
         case leastCloudy
         /// The one most recent scene.
         case latest
+        /// Every qualifying scene, composited: per pixel and band the lower median of the scenes
+        /// whose pixel is valid and not cloudy (an observed value, never an average).
+        case median
     }
 
     /// The sensor whose scene fixes the cell's date.

@@ -106,6 +106,43 @@ struct StacPairingTests {
         #expect(gaps == [before: 18, after: 18], "\(gaps)")
     }
 
+    @Test("pick median composites the scenes in the window: per pixel the middle of three scaled copies, with the scene count stored")
+    func medianComposite() throws {
+        guard TestEnvironment.hasRealData else { print("notice: GEOPAIRS_REAL_DATA unset; median composite test skipped"); return }
+        let f = try StacFixture(root: TestEnvironment.temporaryDirectory())
+        // Three S1 scenes of 2020-01-18/19/21: the patch ×3, ×1 and ×2 (the median is the ×2 one).
+        var features: [JSONValue] = []
+        for (day, scale) in [(18, 3.0), (19, 1.0), (21, 2.0)] {
+            let cog = "cogs/S1x\(Int(scale))_202001\(day).tif"
+            try TestEnvironment.check("gdal_translate", ["-q", "-of", "COG", "-ot", "Float32", "-scale", "0", "1", "0", "\(scale)",
+                                                         TestEnvironment.real("gefolki_s1_patch11.tif"), f.root + "/" + cog])
+            features.append(try StacFixture.item(id: "S1x\(Int(scale))", date: "2020-01-\(day)T17:40:00Z", properties: [:],
+                                                 assets: ["data": (cog, f.root + "/" + cog)]))
+        }
+        let scaled = f.root + "/s1-scaled.json"
+        try StacFixture.write(.object(["type": .string("FeatureCollection"), "features": .array(features)]), to: scaled)
+        let json = f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [scaled], s1Time: #"{"anchor": "s2", "maxDays": 3, "pick": "median"}"#)
+            .replacingOccurrences(of: #""gsd": 10, "dtype": "f32", "time": {"anchor""#, with: #""gsd": 10, "dtype": "f32", "resampling": "near", "time": {"anchor""#)
+        let dataset = try Fixtures.build(Fixtures.manifestFile(json))
+        let reader = try DatasetReader(directory: dataset)
+        let source = try Raster(path: f.root + "/cogs/S1x2_20200121.tif")
+        let doubled = try source.read(as: Float.self)
+        var records = 0
+        for location in reader.locations() {
+            let meta = try reader.metadata(at: location)
+            #expect(meta.attributes["s1.scenes"] == .number(3))
+            // Closest to the anchor (01-20T10:30) is 01-19T17:40: the composite's acquired.
+            #expect(meta.sensor("s1")?.acquired == "2020-01-19T17:40:00Z")
+            let ours = try Fixtures.values(reader, location, sensor: "s1")
+            let x0 = Int(((meta.footprint[0] - 399_940) / 10).rounded()), y0 = Int(((5_100_020 - meta.footprint[3]) / 10).rounded())
+            var expected: [Double] = []
+            for b in 0..<2 { for y in 0..<64 { for x in 0..<64 { expected.append(Double(doubled[(b * 448 + y0 + y) * 448 + x0 + x])) } } }
+            #expect(ours == expected, "\(meta.key)")
+            records += 1
+        }
+        #expect(records == 36)
+    }
+
     /// Two datasets' shards are the same files, byte for byte.
     static func expectSameShards(_ a: String, _ b: String) throws {
         let ia = try DatasetIndex.load(directory: a), ib = try DatasetIndex.load(directory: b)
@@ -173,7 +210,7 @@ struct StacPairingTests {
         #expect(problems(#"{"maxDays": 3}"#).contains("$.sensors[1].time.maxDays"))
         #expect(problems(#"{"anchor": "s1"}"#).contains("cannot be its own anchor"))
         #expect(problems(#"{"anchor": "s9"}"#).contains("no sensor named \"s9\""))
-        #expect(problems(#"{"anchor": "s2", "pick": "nearest"}"#).contains("expected one of mosaic, closest, leastCloudy, latest"))
+        #expect(problems(#"{"anchor": "s2", "pick": "nearest"}"#).contains("expected one of mosaic, closest, leastCloudy, latest, median"))
         #expect(problems(#"{"anchor": "s2"}"#, s2Where: #"{"eo:cloud_cover": {"below": 3}}"#).contains("$.sensors[0].where.eo:cloud_cover.below"))
         #expect(problems(#"{"anchor": "s2"}"#, s2Where: #"{"platform": {"in": "sentinel-2a"}}"#).contains("expected an array"))
         #expect(problems(#"{"anchor": "s2"}"#) == "")
