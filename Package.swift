@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "CLICore", targets: ["CLICore"]),
         .library(name: "DatasetBuilder", targets: ["DatasetBuilder"]),
         .library(name: "PairLoader", targets: ["PairLoader"]),
+        .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "MSADTrainer", targets: ["MSADTrainer"]),
         .executable(name: "inspect-shards", targets: ["inspect-shards"]),
         .executable(name: "build-dataset", targets: ["build-dataset"]),
@@ -31,14 +32,17 @@ let package = Package(
         .target(name: "GeoRaster", dependencies: ["CGDAL"]),
         .target(name: "ShardFormat", dependencies: ["CZstd"]),
         .target(name: "CLICore"),
-        .target(name: "DatasetBuilder", dependencies: ["GeoRaster", "ShardFormat"]),
+        // Datasets in buckets: GDAL's virtual file systems behind ShardFormat's DatasetStorage, so
+        // that ShardFormat and PairLoader themselves never link GDAL.
+        .target(name: "ObjectStore", dependencies: ["GeoRaster", "ShardFormat"]),
+        .target(name: "DatasetBuilder", dependencies: ["GeoRaster", "ShardFormat", "ObjectStore"]),
         .target(name: "PairLoader", dependencies: ["ShardFormat"]),
         .target(name: "MSADTrainer", dependencies: ["COpenBLAS", "PairLoader", "ShardFormat"]),
         .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
-        .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection"]),
+        .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection", "ObjectStore"]),
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
-        .executableTarget(name: "train-msad", dependencies: ["CLICore", "MSADTrainer", "PairLoader"]),
-        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer"]),
+        .executableTarget(name: "train-msad", dependencies: ["CLICore", "MSADTrainer", "PairLoader", "ObjectStore", "ShardFormat"]),
+        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer", "ObjectStore"]),
         // Scripts/fuzz.sh builds it with libFuzzer; a plain build runs the seeded mutation loop.
         .executableTarget(name: "geopairs-fuzz", dependencies: ["FuzzHarness", "TestSupport"]),
 
@@ -50,8 +54,8 @@ let package = Package(
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster", "TestSupport"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport", "FuzzHarness"]),
         .testTarget(name: "MSADTrainerTests", dependencies: ["MSADTrainer", "PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
-        .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
-        .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster", "TestSupport"]),
+        .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder", "ObjectStore", "TestSupport"]),
+        .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster", "ObjectStore", "PairLoader", "TestSupport"]),
         .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

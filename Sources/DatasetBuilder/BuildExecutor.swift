@@ -1,5 +1,6 @@
 import Foundation
 import GeoRaster
+import ObjectStore
 import ShardFormat
 
 /// Progress of a running build.
@@ -28,9 +29,13 @@ public enum BuildExecutor {
     /// - Parameters:
     ///   - restart: discard an interrupted or finished earlier build in `output` (`--force`).
     ///   - onShardCompleted: called after each shard is safely on disk.
+    ///   - output: a local directory, or a bucket prefix (`s3://…`, `gs://…`, `az://…`, `/vsi…/`):
+    ///     shards are then written into `staging` and uploaded as they complete, `dataset.json` last.
+    ///   - staging: the local directory for shards being written to a bucket (default: one per
+    ///     output under the temporary directory); removed when the build is finished.
     ///   - part: build only this part's blocks into `output` (a part folder) and write its `part.json`.
     public static func build(
-        plan: BuildPlan, output: String, jobs: Int, restart: Bool, part: PlanPart? = nil,
+        plan: BuildPlan, output: String, staging: String? = nil, jobs: Int, restart: Bool, part: PlanPart? = nil,
         warpOptions: WarpOptions = BuildExecutor.defaultWarpOptions,
         onShardCompleted: ((ShardInfo) -> Void)? = nil, progress: (BuildProgress) -> Void = { _ in }
     ) throws -> BuildReport {
@@ -54,8 +59,14 @@ public enum BuildExecutor {
             }
         }
         let blocks = part.map { $0.firstBlock..<$0.endBlock } ?? 0..<plan.blocks.count
-        let writer = try DatasetWriter(directory: output, sensors: schemas(plan, warpOptions: warpOptions), sharding: manifest.sharding,
-                                       fingerprint: buildFingerprint + (part.map { "/part\($0.index)" } ?? ""), restart: restart)
+        let remote = DatasetLocation.isRemote(output)
+        if remote && part != nil {
+            throw PlanError(problems: ["--part writes part folders on a local or shared file system; give a local --out (then upload the merged dataset)"])
+        }
+        let writer = try DatasetWriter(directory: remote ? staging ?? defaultStaging(for: output) : output,
+                                       sensors: schemas(plan, warpOptions: warpOptions), sharding: manifest.sharding,
+                                       fingerprint: buildFingerprint + (part.map { "/part\($0.index)" } ?? ""), restart: restart,
+                                       mirror: remote ? BucketMirror(location: output) : nil)
         writer.onShardCompleted = onShardCompleted
         let resumeFrom = min(max(writer.resumePosition, blocks.lowerBound), blocks.upperBound)
         let resumed = writer.resumedRecordCount
@@ -86,6 +97,14 @@ public enum BuildExecutor {
         if let part { try PartIndex(part: part, fingerprint: buildFingerprint).save(directory: output) }
         return BuildReport(index: index, cellsPlanned: status.cellsTotal, recordsWritten: index.splits.values.reduce(0, +),
                            recordsResumed: resumed, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// The staging directory of a build into a bucket: named by the bucket location, so that a
+    /// rerun on the same machine finds it (a rerun elsewhere resumes from the bucket's journal).
+    public static func defaultStaging(for output: String) -> String {
+        var hasher = SHA256()
+        hasher.update(Array(output.utf8))
+        return (NSTemporaryDirectory() as NSString).appendingPathComponent("geopairs-staging-" + hasher.finalizeHex().prefix(16))
     }
 
     /// Every input's size, asked 16 at a time: in object storage each is a request, and thousands

@@ -1,4 +1,5 @@
 import PairLoader
+import ShardFormat
 
 /// Top-1 and top-5 accuracy of cross-sensor token retrieval.
 public struct RetrievalScores: Codable, Sendable, Equatable {
@@ -27,7 +28,7 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
 
     /// Evaluates `model` on `split` of `dataset`.
     public static func evaluate(model: MSADModel<Float>, dataset: String, split: String, gallery: String, query: String,
-                                batchSize: Int = 32, workers: Int = 1) throws -> RetrievalReport {
+                                batchSize: Int = 32, workers: Int = 1, storage: (any DatasetStorage)? = nil) throws -> RetrievalReport {
         let names = model.config.sensors.map(\.name)
         guard let g = names.firstIndex(of: gallery), let q = names.firstIndex(of: query), g != q else {
             throw TrainingError("--sensors \(gallery),\(query): the checkpoint's model has sensors \(names.joined(separator: ",")); name two different ones")
@@ -36,7 +37,7 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
         let loader: PairLoader
         do {
             loader = try PairLoader(LoaderConfig(directory: dataset, split: split, sensors: [gallery, query], batchSize: batchSize,
-                                                 shuffle: .none, workers: workers, remainder: .pad, metadata: false))
+                                                 shuffle: .none, workers: workers, remainder: .pad, metadata: false, storage: storage))
         } catch {
             throw TrainingError("\(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import PairLoader
+import ShardFormat
 
 /// A training failure that names the run, dataset or setting at fault.
 public struct TrainingError: Error, CustomStringConvertible, Sendable {
@@ -69,7 +70,7 @@ public final class Trainer {
 
     /// Opens the dataset and either starts a run in `runDirectory` (which must not hold one) or,
     /// with `resume`, continues the one there (which must have been started with the same options).
-    public init(options: TrainingOptions, runDirectory: String, resume: Bool) throws {
+    public init(options: TrainingOptions, runDirectory: String, resume: Bool, storage: (any DatasetStorage)? = nil) throws {
         if let problem = options.problem { throw TrainingError(problem) }
         self.options = options
         self.runDirectory = runDirectory
@@ -90,7 +91,7 @@ public final class Trainer {
         let loaderConfig = LoaderConfig(directory: options.dataset, split: options.split, sensors: options.sensors,
                                         batchSize: options.batchSize, seed: options.seed, workers: options.workers,
                                         augmentation: options.augment ? Augmentation(horizontalFlip: true, verticalFlip: true, rotate90: true)
-                                                                      : Augmentation())
+                                                                      : Augmentation(), storage: storage)
         do {
             loader = try PairLoader(loaderConfig, state: saved?.loader)
         } catch {

@@ -78,12 +78,16 @@ public struct LoaderConfig: Sendable {
     /// Give each sample's attributes (e.g. labels), which live in the record's JSON header: each
     /// sample then costs a header read and parse. Off: empty attributes.
     public var attributes: Bool
+    /// Where the dataset's bytes come from; `nil`: the local directory `directory`. For a bucket,
+    /// module ObjectStore's `RemoteStorage` (with its ranged requests, retry policy and local
+    /// shard cache: `--cache DIR --cache-size BYTES`), so that this module never links a network library.
+    public var storage: (any DatasetStorage)?
 
     public init(directory: String, split: String = "train", sensors: [String], batchSize: Int, shuffle: ShuffleMode = .global,
                 seed: UInt64 = 0, rank: Int = 0, worldSize: Int = 1, workers: Int = 2, prefetch: Int = 4,
                 remainder: RemainderPolicy = .drop, normalize: Bool = true, statisticsSplit: String = "train",
                 augmentation: Augmentation = Augmentation(), corruptRecords: CorruptRecordPolicy = .fail, metadata: Bool = true,
-                attributes: Bool = false) {
+                attributes: Bool = false, storage: (any DatasetStorage)? = nil) {
         self.directory = directory
         self.split = split
         self.sensors = sensors
@@ -101,6 +105,7 @@ public struct LoaderConfig: Sendable {
         self.corruptRecords = corruptRecords
         self.metadata = metadata
         self.attributes = attributes
+        self.storage = storage
     }
 }
 

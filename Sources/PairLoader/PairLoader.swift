@@ -48,7 +48,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
             throw LoaderError("the saved state's epoch (\(state.epoch)) and position (\(state.position)) must be 0 or more")
         }
         self.config = config
-        reader = try DatasetReader(directory: config.directory)
+        reader = try config.storage.map { try DatasetReader(storage: $0) } ?? DatasetReader(directory: config.directory)
         let index = reader.index
         guard index.splits[config.split] != nil else {
             throw LoaderError("\(config.directory) has no split \"\(config.split)\" (splits: \(index.splits.keys.sorted().joined(separator: ", ")))")
@@ -231,9 +231,23 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         }
         var keys: [String] = [], transforms: [String: [[Double]]] = [:], attributes: [[String: AttributeValue]] = []
         var padding: [Bool] = []
+        // From remote storage, the batch's records are fetched first, 16 requests at a time, so
+        // that request latency overlaps instead of adding up; local files are read as decoded.
+        var fetched: [Result<FetchedFrames, any Error>?] = Array(repeating: nil, count: b)
+        if reader.storage.isRemote {
+            let wanted = slots.map { decoder.frames(of: $0) }
+            let shards = slots.map { reader.shards[$0.location.shard] }
+            fetched = ConcurrentMap.run(count: b, width: 16) { i in Result { try shards[i].fetch(wanted[i]) } }
+        }
         for (i, slot) in slots.enumerated() {
             do {
-                let sample = try decoder.decode(slot, epoch: epoch, into: i, tensors: tensors)
+                let sample: (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue])
+                do {
+                    sample = try decoder.decode(slot, epoch: epoch, into: i, tensors: tensors, fetched: try fetched[i]?.get())
+                } catch let error as ShardError where error.kind != .notFound && reader.shards[slot.location.shard].source.discardCachedCopy() {
+                    // Damaged bytes from a local cache: once more from the origin.
+                    sample = try decoder.decode(slot, epoch: epoch, into: i, tensors: tensors, fetched: nil)
+                }
                 keys.append(sample.key)
                 for (l, gt) in zip(layouts, sample.geotransforms) { transforms[l.name, default: []].append(gt) }
                 attributes.append(sample.attributes)

@@ -66,8 +66,32 @@ final class SampleDecoder {
         return (row, col)
     }
 
+    /// The frames a sample needs: each chosen sensor's data and mask.
+    func frames(of slot: SampleSlot) -> [FrameDescriptor] {
+        let shard = reader.shards[slot.location.shard]
+        return layouts.flatMap { layout in
+            [FrameKind.data, .mask].compactMap { try? shard.frame(record: slot.location.record, sensor: layout.name, kind: $0) }
+        }
+    }
+
+    /// Decodes a frame from the bytes fetched ahead, or reads it now.
+    private func decodeFrame(_ frame: FrameDescriptor, of shard: ShardReader, fetched: FetchedFrames?, into buffer: inout [UInt8]) throws {
+        if buffer.count < frame.rawSize { buffer = [UInt8](repeating: 0, count: frame.rawSize) }
+        try buffer.withUnsafeMutableBytes { out in
+            let destination = UnsafeMutableRawBufferPointer(rebasing: out[0..<frame.rawSize])
+            if let fetched {
+                try fetched.withBytes(of: frame) { compressed in
+                    try shard.decode(frame, compressed: compressed, into: destination, codec: codec, scratch: &scratch, checkCRC: false)
+                }
+            } else {
+                try shard.read(frame, into: destination, codec: codec, scratch: &scratch, checkCRC: false)
+            }
+        }
+    }
+
     /// Fills slot `b` of every sensor tensor; returns (key, geotransforms, attributes).
-    func decode(_ slot: SampleSlot, epoch: Int, into b: Int, tensors: [SensorBatch]) throws
+    /// - Parameter fetched: the sample's frames read ahead (``frames(of:)``), or `nil` to read them now.
+    func decode(_ slot: SampleSlot, epoch: Int, into b: Int, tensors: [SensorBatch], fetched: FetchedFrames? = nil) throws
         -> (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue]) {
         let shard = reader.shards[slot.location.shard]
         let entry = shard.entries[slot.location.record]
@@ -87,19 +111,9 @@ final class SampleDecoder {
             // The frame's CRC-32 is skipped here: zstd's content checksum still verifies every byte.
             // (Reading shuffled byte planes directly in the conversion was tried and was slower than
             // this separate, vectorised un-shuffle followed by contiguous conversions.)
-            if raw.count < frame.rawSize { raw = [UInt8](repeating: 0, count: frame.rawSize) }
-            try raw.withUnsafeMutableBytes {
-                try shard.read(frame, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<frame.rawSize]), codec: codec,
-                               scratch: &scratch, checkCRC: false)
-            }
+            try decodeFrame(frame, of: shard, fetched: fetched, into: &raw)
             let maskFrame = try shard.frame(record: slot.location.record, sensor: layout.name, kind: .mask)
-            if let m = maskFrame {
-                if maskBytes.count < m.rawSize { maskBytes = [UInt8](repeating: 0, count: m.rawSize) }
-                try maskBytes.withUnsafeMutableBytes {
-                    try shard.read(m, into: UnsafeMutableRawBufferPointer(rebasing: $0[0..<m.rawSize]), codec: codec,
-                                   scratch: &scratch, checkCRC: false)
-                }
-            }
+            if let m = maskFrame { try decodeFrame(m, of: shard, fetched: fetched, into: &maskBytes) }
             let (outH, outW) = (layout.outHeight, layout.outWidth)
             let ox = layout.gsd > 0 ? Int((t.cropX / layout.gsd).rounded()) : 0
             let oy = layout.gsd > 0 ? Int((t.cropY / layout.gsd).rounded()) : 0

@@ -87,13 +87,18 @@ struct BuildJournal: Equatable {
     /// Writes the journal as it is (header and every shard), atomically: for a new build, and after
     /// a load that dropped shards or a torn line.
     func rewrite(directory: String) throws {
-        var bytes = try Self.line(Header(fingerprint: fingerprint))
-        for shard in shards { bytes += try Self.line(Entry(shard: shard, resumePosition: resumePosition)) }
-        try OutputFile.writeAtomically(bytes, to: Self.path(in: directory))
+        try OutputFile.writeAtomically(Array(try lines().joined()), to: Self.path(in: directory))
+    }
+
+    /// The journal's lines as ``rewrite(directory:)`` writes them: the header, then one per shard.
+    func lines() throws -> [[UInt8]] {
+        try [Self.line(Header(fingerprint: fingerprint))] + shards.map { try Self.line(Entry(shard: $0, resumePosition: resumePosition)) }
     }
 
     /// Records one more completed shard: one line appended and fsynced.
-    mutating func append(_ shard: CompletedShard, resumePosition: Int, directory: String) throws {
+    /// - Returns: the line.
+    @discardableResult
+    mutating func append(_ shard: CompletedShard, resumePosition: Int, directory: String) throws -> [UInt8] {
         shards.append(shard)
         self.resumePosition = resumePosition
         let path = Self.path(in: directory)
@@ -103,6 +108,7 @@ struct BuildJournal: Equatable {
         defer { close(fd) }
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else { throw OutputFile.error("append to", path) }
+        return bytes
     }
 
     private static func line(_ value: some Encodable) throws -> [UInt8] {

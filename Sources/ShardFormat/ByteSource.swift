@@ -13,6 +13,14 @@ public protocol ByteSource: Sendable {
     var name: String { get }
     /// Reads exactly `destination.count` bytes at `offset`.
     func read(at offset: Int, into destination: UnsafeMutableRawBufferPointer) throws
+    /// Called when bytes read from this source failed their checksum: a source that served them
+    /// from a local copy (``CachedByteSource``) drops that copy and returns true, so that reading
+    /// again asks the origin. Others return false.
+    func discardCachedCopy() -> Bool
+}
+
+extension ByteSource {
+    public func discardCachedCopy() -> Bool { false }
 }
 
 extension ByteSource {

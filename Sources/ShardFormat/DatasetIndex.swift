@@ -47,17 +47,23 @@ public struct DatasetIndex: Codable, Sendable, Equatable {
         self.inputs = inputs
     }
 
-    /// Reads and checks `dataset.json` in a dataset directory: its format, and every field readers
-    /// rely on (``problems(limits:)``).
-    /// - Throws: ``ShardError`` naming `dataset.json` and the first fields at fault.
+    /// Reads and checks `dataset.json` in a local dataset directory.
     public static func load(directory: String, limits: ReaderLimits = ReaderLimits()) throws -> DatasetIndex {
-        let path = (directory as NSString).appendingPathComponent("dataset.json")
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ShardError(.io, file: path, message: "cannot read dataset.json (is this a GeoPairs dataset directory?)")
+        try DatasetLocation.requireLocal(directory)
+        return try load(storage: LocalStorage(directory: directory), limits: limits)
+    }
+
+    /// Reads and checks `dataset.json` of a dataset: its format, and every field readers rely on
+    /// (``problems(limits:)``).
+    /// - Throws: ``ShardError`` naming `dataset.json` and the first fields at fault.
+    public static func load(storage: any DatasetStorage, limits: ReaderLimits = ReaderLimits()) throws -> DatasetIndex {
+        let path = storage.path(of: "dataset.json")
+        guard let data = try storage.contents(of: "dataset.json", maxBytes: limits.maxIndexBytes) else {
+            throw ShardError(.io, file: path, message: "does not exist (is this a GeoPairs dataset, and is its build finished?)")
         }
         let index: DatasetIndex
         do {
-            index = try JSONDecoder().decode(DatasetIndex.self, from: data)
+            index = try JSONDecoder().decode(DatasetIndex.self, from: Data(data))
         } catch {
             throw ShardError(.corrupt, file: path, message: "not a valid dataset.json: \(error)")
         }

@@ -78,7 +78,7 @@ extension DatasetIndex {
 
     /// Why a shard path from `dataset.json` is unsafe, or `nil`: it must be relative and stay inside
     /// the dataset directory (no `..`, no absolute paths such as `/dev/zero`).
-    static func shardPathProblem(_ file: String) -> String? {
+    public static func shardPathProblem(_ file: String) -> String? {
         let parts = file.split(separator: "/", omittingEmptySubsequences: false)
         guard !file.isEmpty, !file.hasPrefix("/"), !parts.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }),
               !file.contains("\0") else {

@@ -13,29 +13,47 @@ public final class DatasetReader: Sendable {
         }
     }
 
-    public let directory: String
+    /// Where the dataset lives.
+    public let storage: any DatasetStorage
+    /// The location as given (a directory or a URL).
+    public var directory: String { storage.location }
     public let index: DatasetIndex
     /// One reader per entry of `index.shards`.
     public let shards: [ShardReader]
     private let keys: [String: Location]
 
-    /// Opens `dataset.json` and the footer index of every shard it lists.
+    /// Opens a local dataset directory.
+    public convenience init(directory: String, limits: ReaderLimits = ReaderLimits()) throws {
+        try DatasetLocation.requireLocal(directory)
+        try self.init(storage: LocalStorage(directory: directory), limits: limits)
+    }
+
+    /// Opens `dataset.json` and the footer index of every shard it lists (16 at a time from
+    /// remote storage, where each footer costs a round trip).
     /// - Throws: ``ShardError`` naming the shard when one is missing, damaged, or disagrees with the index.
-    public init(directory: String, limits: ReaderLimits = ReaderLimits()) throws {
-        self.directory = directory
-        index = try DatasetIndex.load(directory: directory, limits: limits)
+    public init(storage: any DatasetStorage, limits: ReaderLimits = ReaderLimits()) throws {
+        self.storage = storage
+        let index = try DatasetIndex.load(storage: storage, limits: limits)
+        self.index = index
+        let inputs = index.inputs.map(\.path)
+        let opened = ConcurrentMap.run(count: index.shards.count, width: storage.isRemote ? 16 : 1) { s -> Result<ShardReader, Error> in
+            Result {
+                let info = index.shards[s]
+                let reader = try ShardReader(source: try storage.byteSource(for: info), limits: limits, inputs: inputs)
+                guard reader.recordCount == info.records else {
+                    throw ShardError(.corrupt, file: info.file, message: "holds \(reader.recordCount) records, dataset.json says \(info.records)")
+                }
+                try Self.checkFrames(of: reader, against: index, file: info.file)
+                return reader
+            }
+        }
         var shards: [ShardReader] = []
         var keys: [String: Location] = [:]
-        let inputs = index.inputs.map(\.path)
-        for (s, info) in index.shards.enumerated() {
-            let reader = try ShardReader(path: try DatasetIndex.shardPath(info.file, in: directory), limits: limits, inputs: inputs)
-            guard reader.recordCount == info.records else {
-                throw ShardError(.corrupt, file: info.file, message: "holds \(reader.recordCount) records, dataset.json says \(info.records)")
-            }
-            try Self.checkFrames(of: reader, against: index, file: info.file)
+        for (s, result) in opened.enumerated() {
+            let reader = try result.get()
             for (r, e) in reader.entries.enumerated() {
                 if let earlier = keys.updateValue(Location(shard: s, record: r), forKey: e.key) {
-                    throw ShardError(.corrupt, file: info.file, location: "record \(r) (\(e.key))",
+                    throw ShardError(.corrupt, file: index.shards[s].file, location: "record \(r) (\(e.key))",
                                      message: "the key is also record \(earlier.record) of \(index.shards[earlier.shard].file)")
                 }
             }

@@ -25,13 +25,20 @@ public enum DatasetVerifier {
         public var isSound: Bool { problems.isEmpty }
     }
 
-    /// Verifies a dataset directory; never throws: every failure becomes a ``Problem``.
-    /// - Parameter progress: called after each shard with (shards done, shards total).
+    /// Verifies a local dataset directory; never throws: every failure becomes a ``Problem``.
     public static func verify(directory: String, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
+        verify(storage: LocalStorage(directory: directory), progress: progress)
+    }
+
+    /// Verifies a dataset; never throws: every failure becomes a ``Problem``. A remote shard is
+    /// downloaded once into a temporary file (hashed on the way) and checked there, instead of
+    /// being requested frame by frame.
+    /// - Parameter progress: called after each shard with (shards done, shards total).
+    public static func verify(storage: any DatasetStorage, progress: (Int, Int) -> Void = { _, _ in }) -> Report {
         var report = Report()
         let index: DatasetIndex
         do {
-            index = try DatasetIndex.load(directory: directory)
+            index = try DatasetIndex.load(storage: storage)
         } catch {
             report.problems.append(Problem(file: "dataset.json", location: "", message: "\(error)"))
             return report
@@ -46,9 +53,19 @@ public enum DatasetVerifier {
                 report.problems.append(Problem(file: info.file, location: location, message: message))
             }
             do {
-                let source = try FileByteSource(path: try DatasetIndex.shardPath(info.file, in: directory))
+                var source = try storage.byteSource(for: info)
                 if source.size != info.bytes { problem("", "size \(source.size) bytes, dataset.json says \(info.bytes)") }
-                let digest = try sha256(of: source)
+                let digest: String
+                var download: String?
+                defer { if let download { unlink(download) } }
+                if storage.isRemote {
+                    let path = NSTemporaryDirectory() + "/geopairs-verify-\(getpid())-\(n).gpshard"
+                    download = path
+                    digest = try copy(source, to: path)
+                    source = try FileByteSource(path: path)
+                } else {
+                    digest = try sha256(of: source)
+                }
                 report.bytesChecked += source.size
                 if digest != info.sha256 { problem("", "SHA-256 \(digest) does not match dataset.json (\(info.sha256))") }
                 let reader = try ShardReader(source: source, inputs: inputs)
@@ -92,6 +109,19 @@ public enum DatasetVerifier {
 
     /// SHA-256 of a whole source, read in 8 MiB pieces.
     public static func sha256(of source: any ByteSource) throws -> String {
+        try forEachPiece(of: source) { _ in }
+    }
+
+    /// Copies a source into a new local file; returns its SHA-256.
+    static func copy(_ source: any ByteSource, to path: String) throws -> String {
+        let file = try OutputFile(path: path)
+        let digest = try forEachPiece(of: source) { try file.write(Array($0)) }
+        try file.commit()
+        return digest
+    }
+
+    /// Reads a source in 8 MiB pieces in order, hashing them; returns the SHA-256.
+    private static func forEachPiece(of source: any ByteSource, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> String {
         var hasher = SHA256()
         var buffer = [UInt8](repeating: 0, count: 8 << 20)
         var offset = 0
@@ -101,6 +131,7 @@ public enum DatasetVerifier {
                 let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n])
                 try source.read(at: offset, into: part)
                 hasher.update(UnsafeRawBufferPointer(part))
+                try body(UnsafeRawBufferPointer(part))
             }
             offset += n
         }

@@ -17,6 +17,8 @@ public final class DatasetWriter {
     private var completedKeys: Set<String>
     private var open: [String: OpenShard] = [:]
     private let lock: DirectoryLock
+    /// Where shards go once complete (a bucket), or `nil` when `directory` is the dataset.
+    private let mirror: (any DatasetMirror)?
 
     private struct OpenShard {
         var writer: ShardWriter
@@ -36,9 +38,12 @@ public final class DatasetWriter {
     ///   - fingerprint: identifies the configuration (e.g. a hash of manifest and inputs); a journal
     ///     with another fingerprint is an error unless `restart` is set.
     ///   - restart: delete any earlier shards, journal and `dataset.json` and start over.
+    ///   - mirror: publish the dataset there; `directory` is then only its staging directory, and
+    ///     the mirror's journal decides what a rerun keeps.
     public init(directory: String, sensors: [SensorSchema], sharding: ShardingOptions = ShardingOptions(),
-                fingerprint: String, restart: Bool = false) throws {
+                fingerprint: String, restart: Bool = false, mirror: (any DatasetMirror)? = nil) throws {
         self.directory = directory
+        self.mirror = mirror
         self.sensors = sensors
         self.sharding = sharding
         self.fingerprint = fingerprint
@@ -51,33 +56,55 @@ public final class DatasetWriter {
             throw ShardError(.io, file: directory, message: "cannot create the dataset directory: \(error.localizedDescription)")
         }
         lock = try DirectoryLock(directory: directory)
+        let journalPath = (directory as NSString).appendingPathComponent(BuildJournal.fileName)
         if restart {
             try? fm.removeItem(atPath: shardDir)
-            try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent(BuildJournal.fileName))
+            try? fm.removeItem(atPath: journalPath)
             try? fm.removeItem(atPath: (directory as NSString).appendingPathComponent("dataset.json"))
+            try mirror?.clear()
         }
         do {
             try fm.createDirectory(atPath: shardDir, withIntermediateDirectories: true)
         } catch {
             throw ShardError(.io, file: shardDir, message: "cannot create the shard directory: \(error.localizedDescription)")
         }
+        if let mirror, try mirror.hasFinishedDataset() {
+            throw ShardError(.invalidArgument, file: mirror.location, message: "already holds a finished dataset (use --force to rebuild)")
+        }
         if fm.fileExists(atPath: (directory as NSString).appendingPathComponent("dataset.json")) {
             throw ShardError(.invalidArgument, file: directory, message: "already holds a finished dataset (use --force to rebuild)")
         }
+        let published = try mirror?.journalLines() ?? []
+        if mirror != nil {
+            // The mirror's journal is the truth; the staging directory's own is replaced by it.
+            if published.isEmpty {
+                try? fm.removeItem(atPath: journalPath)
+            } else {
+                try OutputFile.writeAtomically(Array(published.joined()), to: journalPath)
+            }
+        }
         var journal = try BuildJournal.load(directory: directory) ?? BuildJournal(fingerprint: fingerprint, shards: [], resumePosition: 0)
         if journal.fingerprint != fingerprint {
-            throw ShardError(.invalidArgument, file: directory,
+            throw ShardError(.invalidArgument, file: mirror?.location ?? directory,
                              message: "holds an interrupted build of a different manifest or inputs (use --force to start over)")
         }
-        // Keep only completed shards whose files are intact; anything else (partials) goes.
-        journal.shards = journal.shards.filter { shard in
+        // Keep only completed shards whose files are intact; anything else (partials) goes. A shard
+        // listed twice (a mirror's journal rewrite that was interrupted) counts once.
+        let before = journal.shards.count
+        var listed: Set<String> = []
+        journal.shards = try journal.shards.filter { shard in
+            guard listed.insert(shard.info.file).inserted else { return false }
+            if let mirror { return try mirror.holds(shard.info) }
             let path = (directory as NSString).appendingPathComponent(shard.info.file)
             let size = (try? fm.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
             return size == shard.info.bytes
         }
         // The file on disk now says exactly this (a new build's header, or what survived).
         try journal.rewrite(directory: directory)
-        let kept = Set(journal.shards.map(\.info.file))
+        if let mirror, journal.shards.count != before || published.isEmpty {
+            try mirror.replaceJournal(try journal.lines())
+        }
+        let kept = mirror == nil ? Set(journal.shards.map(\.info.file)) : []
         for name in (try? fm.contentsOfDirectory(atPath: shardDir)) ?? [] where !kept.contains("shards/\(name)") {
             try? fm.removeItem(atPath: (shardDir as NSString).appendingPathComponent(name))
         }
@@ -131,8 +158,13 @@ public final class DatasetWriter {
         var info = try current.writer.finish(split: split)
         info.file = "shards/" + (info.file as NSString).lastPathComponent
         // Records of still-open shards would be lost in a crash: a resume must redo them.
-        try journal.append(.init(info: info, keys: current.keys, statistics: current.stats),
-                           resumePosition: open.values.map(\.firstPosition).reduce(position, min), directory: directory)
+        let line = try journal.append(.init(info: info, keys: current.keys, statistics: current.stats),
+                                      resumePosition: open.values.map(\.firstPosition).reduce(position, min), directory: directory)
+        if let mirror {
+            let local = (directory as NSString).appendingPathComponent(info.file)
+            try mirror.publish(shard: local, info: info, journalLine: line, number: journal.shards.count)
+            try? FileManager.default.removeItem(atPath: local)
+        }
         onShardCompleted?(info)
     }
 
@@ -153,6 +185,12 @@ public final class DatasetWriter {
         }
         let index = DatasetIndex(name: name, grid: grid, sensors: sensors, splits: splits, shards: shards.map(\.info),
                                  statistics: statistics, splitStatistics: splitStatistics, manifest: manifest, inputs: inputs)
+        if let mirror {
+            try mirror.publishIndex(try index.encoded())
+            try? mirror.replaceJournal([])
+            try? FileManager.default.removeItem(atPath: directory)
+            return index
+        }
         try OutputFile.writeAtomically(try index.encoded(), to: (directory as NSString).appendingPathComponent("dataset.json"))
         try? FileManager.default.removeItem(atPath: (directory as NSString).appendingPathComponent(BuildJournal.fileName))
         return index

@@ -29,11 +29,15 @@ public struct ReaderLimits: Sendable {
     public var maxFrameBytes: Int
     /// Largest footer index accepted.
     public var maxFooterBytes: Int
+    /// Largest `dataset.json` accepted.
+    public var maxIndexBytes: Int
 
-    public init(maxHeaderBytes: Int = 16 << 20, maxFrameBytes: Int = 2 << 30, maxFooterBytes: Int = 1 << 30) {
+    public init(maxHeaderBytes: Int = 16 << 20, maxFrameBytes: Int = 2 << 30, maxFooterBytes: Int = 1 << 30,
+                maxIndexBytes: Int = 1 << 30) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxFrameBytes = maxFrameBytes
         self.maxFooterBytes = maxFooterBytes
+        self.maxIndexBytes = maxIndexBytes
     }
 }
 

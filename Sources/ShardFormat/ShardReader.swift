@@ -153,39 +153,79 @@ public final class ShardReader: Sendable {
     }
 
     /// Reads and decodes one frame into `destination` (exactly `descriptor.rawSize` bytes): reads
-    /// only that frame's bytes, checks its CRC-32, decompresses (zstd verifies its content checksum)
-    /// and reverses the filter. `scratch` is reused between calls to avoid allocations.
-    /// - Parameter checkCRC: skip the frame's CRC-32 only where speed matters more than finding
-    ///   damage that leaves the content intact: zstd's content checksum still guarantees every
-    ///   decoded byte, so a damaged frame can never come back as wrong data.
+    /// only that frame's bytes, then decodes them as ``decode(_:compressed:into:codec:scratch:checkCRC:)``
+    /// does. `scratch` is reused between calls to avoid allocations.
     public func read(_ descriptor: FrameDescriptor, into destination: UnsafeMutableRawBufferPointer,
                      codec: ZstdCodec, scratch: inout [UInt8], checkCRC: Bool = true) throws {
-        guard destination.count == descriptor.rawSize else {
-            throw ShardError(.invalidArgument, file: source.name,
-                             message: "buffer of \(destination.count) bytes for a frame of \(descriptor.rawSize)")
-        }
         let filtered = descriptor.filter == .none ? 0 : descriptor.rawSize
         if scratch.count < descriptor.size + filtered { scratch = [UInt8](repeating: 0, count: descriptor.size + filtered) }
         try scratch.withUnsafeMutableBytes { raw in
             let compressed = UnsafeMutableRawBufferPointer(rebasing: raw[0..<descriptor.size])
             try source.read(at: descriptor.offset, into: compressed)
-            guard !checkCRC || CRC32.checksum(UnsafeRawBufferPointer(compressed)) == descriptor.crc32 else {
-                throw ShardError(.checksumMismatch, file: source.name, location: "frame at offset \(descriptor.offset)",
-                                 message: "frame CRC-32 mismatch")
-            }
-            // Unfiltered frames decompress straight into the caller's buffer; filtered ones into
-            // scratch, from which the filter's inverse writes the caller's buffer in one pass.
-            let target = filtered == 0 ? destination : UnsafeMutableRawBufferPointer(rebasing: raw[descriptor.size..<(descriptor.size + filtered)])
-            do {
-                try codec.decompress(UnsafeRawBufferPointer(compressed), into: target)
-            } catch let error as ShardError {
-                throw ShardError(error.kind, file: source.name, location: "frame at offset \(descriptor.offset)", message: error.message)
-            }
-            if filtered > 0 {
-                descriptor.filter.decode(UnsafeRawBufferPointer(target), into: destination,
-                                         elementSize: descriptor.dtype.size, rowLength: descriptor.width)
+            try decode(descriptor, compressed: UnsafeRawBufferPointer(compressed), into: destination, codec: codec,
+                       filterBuffer: UnsafeMutableRawBufferPointer(rebasing: raw[descriptor.size..<(descriptor.size + filtered)]),
+                       checkCRC: checkCRC)
+        }
+    }
+
+    /// Decodes one frame from its compressed bytes: checks its CRC-32, decompresses (zstd verifies
+    /// its content checksum) and reverses the filter.
+    /// - Parameter checkCRC: skip the frame's CRC-32 only where speed matters more than finding
+    ///   damage that leaves the content intact: zstd's content checksum still guarantees every
+    ///   decoded byte, so a damaged frame can never come back as wrong data.
+    public func decode(_ descriptor: FrameDescriptor, compressed: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                       codec: ZstdCodec, scratch: inout [UInt8], checkCRC: Bool = true) throws {
+        let filtered = descriptor.filter == .none ? 0 : descriptor.rawSize
+        if scratch.count < filtered { scratch = [UInt8](repeating: 0, count: filtered) }
+        try scratch.withUnsafeMutableBytes { raw in
+            try decode(descriptor, compressed: compressed, into: destination, codec: codec,
+                       filterBuffer: UnsafeMutableRawBufferPointer(rebasing: raw[0..<filtered]), checkCRC: checkCRC)
+        }
+    }
+
+    /// `filterBuffer`: `rawSize` bytes for filtered frames, from which the filter's inverse writes
+    /// `destination` in one pass; unfiltered frames decompress straight into `destination`.
+    private func decode(_ descriptor: FrameDescriptor, compressed: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer,
+                        codec: ZstdCodec, filterBuffer: UnsafeMutableRawBufferPointer, checkCRC: Bool) throws {
+        guard destination.count == descriptor.rawSize, compressed.count == descriptor.size else {
+            throw ShardError(.invalidArgument, file: source.name,
+                             message: "buffers of \(compressed.count) and \(destination.count) bytes for a frame of \(descriptor.size) and \(descriptor.rawSize)")
+        }
+        guard !checkCRC || CRC32.checksum(compressed) == descriptor.crc32 else {
+            throw ShardError(.checksumMismatch, file: source.name, location: "frame at offset \(descriptor.offset)",
+                             message: "frame CRC-32 mismatch")
+        }
+        let filtered = descriptor.filter != .none
+        do {
+            try codec.decompress(compressed, into: filtered ? filterBuffer : destination)
+        } catch let error as ShardError {
+            throw ShardError(error.kind, file: source.name, location: "frame at offset \(descriptor.offset)", message: error.message)
+        }
+        if filtered {
+            descriptor.filter.decode(UnsafeRawBufferPointer(filterBuffer), into: destination,
+                                     elementSize: descriptor.dtype.size, rowLength: descriptor.width)
+        }
+    }
+
+    /// Reads the compressed bytes of some frames of one record with as few reads as possible:
+    /// frames whose gap is at most `maxGap` bytes share one read (for remote storage, one request).
+    public func fetch(_ frames: [FrameDescriptor], maxGap: Int = 256 << 10) throws -> FetchedFrames {
+        var segments: [FetchedFrames.Segment] = []
+        var run: (start: Int, end: Int)?
+        func flush() throws {
+            guard let r = run else { return }
+            segments.append(.init(offset: r.start, bytes: try source.read(at: r.start, count: r.end - r.start)))
+        }
+        for d in frames.sorted(by: { $0.offset < $1.offset }) {
+            if let r = run, d.offset >= r.start, d.offset - r.end <= maxGap {
+                run = (r.start, max(r.end, d.offset + d.size))
+            } else {
+                try flush()
+                run = (d.offset, d.offset + d.size)
             }
         }
+        try flush()
+        return FetchedFrames(segments: segments)
     }
 
     /// Reads one sensor's array (or mask) of a record as raw little-endian bytes.

@@ -78,11 +78,15 @@ func partChoice(_ a: Arguments) throws -> (index: Int, count: Int)? {
 
 let build = Subcommand(
     name: "build", summary: "warp, cut, filter, split and write the dataset",
-    usage: "build MANIFEST --out DIR [--input NAME=PATH]... [--jobs N] [--force] [--part I/N | --part auto [--parts N]]",
+    usage: "build MANIFEST --out DIR|URL [--input NAME=PATH]... [--jobs N] [--force] [--staging DIR] [--part I/N | --part auto [--parts N]]",
     help: """
     Writes DIR/shards/*.gpshard and DIR/dataset.json (last). Output is byte-identical for any --jobs.
     An interrupted build resumes from its last complete shard when run again with the same manifest and inputs.
-      --out DIR      the dataset directory
+      --out DIR|URL  the dataset directory, or a bucket prefix (s3://, gs://, az://, /vsis3/…): shards are
+                     uploaded as they complete (multipart when large), each with a journal object under
+                     URL/.geopairs-journal/ so that a rerun anywhere resumes, and URL/dataset.json last
+      --staging DIR  with a bucket --out: where shards are written before upload (default: a folder
+                     named after the URL in the temporary directory); removed when the build is done
     \(inputHelp)
       --jobs N       worker threads (default: the number of cores)
       --force        discard an earlier or interrupted build in DIR (or part) and start over
@@ -94,7 +98,7 @@ let build = Subcommand(
     \(remoteHelp)
     """
 ) { args in
-    let a = try Arguments(args, options: ["input", "out", "jobs", "part", "parts"], flags: ["force"])
+    let a = try Arguments(args, options: ["input", "out", "jobs", "part", "parts", "staging"], flags: ["force"])
     guard let dataset = a.value("out") else { throw UsageError("--out DIR is required") }
     let jobs = try a.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
     let choice = try partChoice(a)
@@ -110,7 +114,7 @@ let build = Subcommand(
     var shardsDone = 0
     let reporter = ProgressReporter(label: "build-dataset: cells", total: cells)
     let report = try BuildExecutor.build(
-        plan: plan, output: out, jobs: jobs, restart: a.has("force"), part: part,
+        plan: plan, output: out, staging: a.value("staging"), jobs: jobs, restart: a.has("force"), part: part,
         onShardCompleted: { _ in
             shardsDone += 1
             if let crashAfter, shardsDone >= crashAfter { _exit(86) }

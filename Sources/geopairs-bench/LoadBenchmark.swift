@@ -1,4 +1,5 @@
 import Foundation
+import ObjectStore
 import PairLoader
 import ShardFormat
 
@@ -18,25 +19,40 @@ enum LoadBenchmark {
         return kb / 1024
     }
 
+    /// One JSON line per epoch. The dataset may be a bucket (`--cache DIR --cache-size B` as in
+    /// the CLIs); then each line also says how many requests the epoch made and the bytes they
+    /// fetched against the compressed bytes of the frames it used.
     static func load(_ args: [String]) throws {
         let dir = args[0]
         let sensors = (option(args, "sensors") ?? "").split(separator: ",").map(String.init)
         let workers = Int(option(args, "workers") ?? "2")!
         let shuffle: ShuffleMode = option(args, "shuffle") == "buffered" ? .shardBuffered(shards: 4, buffer: 1024) : .global
+        let storage = try DatasetStorageOpener.open(dir, cache: option(args, "cache"), cacheSize: option(args, "cache-size"), remoteTimeout: nil)
         let loader = try PairLoader(LoaderConfig(directory: dir, split: "train", sensors: sensors, batchSize: Int(option(args, "batch") ?? "32")!,
                                                  shuffle: shuffle, seed: 1, workers: workers, prefetch: 4,
-                                                 metadata: option(args, "metadata") != "off"))
+                                                 metadata: option(args, "metadata") != "off", storage: storage))
         let rawPerSample = sensors.map { s in loader.reader.index.sensor(s)!.shape.reduce(1, *) * loader.reader.index.sensor(s)!.dtype.size }.reduce(0, +)
-        var samples = 0
-        var checksum: Float = 0
-        let start = Date()
-        try loader.forEach { batch in
-            samples += batch.count
-            checksum += batch[sensors[0]]!.withUnsafeValues { $0[0] }   // touch the data
+        let usedPerEpoch = try loader.records.reduce(0) { total, loc in
+            try sensors.reduce(total) { t, s in
+                try [FrameKind.data, .mask].reduce(t) { $0 + (try loader.reader.shards[loc.shard].frame(record: loc.record, sensor: s, kind: $1)?.size ?? 0) }
+            }
         }
-        let seconds = Date().timeIntervalSince(start)
-        print(String(format: "{\"samples\": %d, \"seconds\": %.3f, \"samplesPerSecond\": %.1f, \"decodedMBps\": %.1f, \"peakRSSMB\": %.0f, \"checksum\": %.3f}",
-                     samples, seconds, Double(samples) / seconds, Double(samples * rawPerSample) / seconds / 1e6, peakRSS(), checksum))
+        for epoch in 0..<Int(option(args, "epochs") ?? "1")! {
+            loader.setEpoch(epoch)
+            var samples = 0
+            var checksum: Float = 0
+            let before = RemoteTraffic.shared.totals
+            let start = Date()
+            try loader.forEach { batch in
+                samples += batch.count
+                checksum += batch[sensors[0]]!.withUnsafeValues { $0[0] }   // touch the data
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let after = RemoteTraffic.shared.totals
+            print(String(format: "{\"epoch\": %d, \"samples\": %d, \"seconds\": %.3f, \"samplesPerSecond\": %.1f, \"decodedMBps\": %.1f, \"peakRSSMB\": %.0f, \"checksum\": %.3f, \"requests\": %d, \"bytesFetched\": %d, \"bytesUsed\": %d}",
+                         epoch, samples, seconds, Double(samples) / seconds, Double(samples * rawPerSample) / seconds / 1e6, peakRSS(), checksum,
+                         after.requests - before.requests, after.bytes - before.bytes, usedPerEpoch))
+        }
     }
 
     static func floor(_ args: [String]) throws {

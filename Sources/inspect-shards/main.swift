@@ -1,5 +1,6 @@
 import CLICore
 import Foundation
+import ObjectStore
 import ShardFormat
 import ShardInspection
 
@@ -10,14 +11,25 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try e.encode(value), as: UTF8.self))
 }
 
+/// Where a dataset's bytes come from: a local directory, or a bucket with the cache options.
+func storage(_ location: String, _ a: Arguments) throws -> any DatasetStorage {
+    try DatasetStorageOpener.open(location, cache: a.value("cache"), cacheSize: a.value("cache-size"), remoteTimeout: a.value("remote-timeout"))
+}
+
+func openReader(_ location: String, _ a: Arguments) throws -> DatasetReader {
+    try DatasetReader(storage: try storage(location, a))
+}
+
+let remoteHelp = "DIR may be a bucket or URL (s3://…, gs://…, az://…, https://…, /vsis3/…):\n" + DatasetStorageOpener.optionsHelp
+
 let summary = Subcommand(
     name: "summary", summary: "records per split and sensor, bytes, compression, dates, CRSs, statistics",
     usage: "summary DIR [--json]",
-    help: "Reads dataset.json and every record header (no pixels).\n  --json  print JSON instead of text"
+    help: "Reads dataset.json and every record header (no pixels).\n  --json  print JSON instead of text" + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, flags: ["json"])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames, flags: ["json"])
     let dir = try a.positionals(["DIR"])[0]
-    let s = try DatasetSummary(reader: try DatasetReader(directory: dir))
+    let s = try DatasetSummary(reader: try openReader(dir, a))
     if a.has("json") { try printJSON(s) } else { print(s.text, terminator: "") }
     return .success
 }
@@ -25,10 +37,10 @@ let summary = Subcommand(
 let list = Subcommand(
     name: "ls", summary: "one line per record: key, split, footprint, sensors and valid fractions",
     usage: "ls DIR [--split S] [--json]",
-    help: "  --split S  only records of split S\n  --json     print a JSON array"
+    help: "  --split S  only records of split S\n  --json     print a JSON array" + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, options: ["split"], flags: ["json"])
-    let reader = try DatasetReader(directory: try a.positionals(["DIR"])[0])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["split"]), flags: ["json"])
+    let reader = try openReader(try a.positionals(["DIR"])[0], a)
     struct Row: Encodable { let key: String; let split: String; let footprint: [Double]; let validFraction: [String: Double] }
     var rows: [Row] = []
     for location in reader.locations(split: a.value("split")) {
@@ -48,11 +60,11 @@ let list = Subcommand(
 
 let show = Subcommand(
     name: "show", summary: "everything about one record",
-    usage: "show DIR KEY [--json]", help: "Prints the record header and its frames (sizes, filters, offsets).\n  --json  print JSON"
+    usage: "show DIR KEY [--json]", help: "Prints the record header and its frames (sizes, filters, offsets).\n  --json  print JSON" + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, flags: ["json"])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames, flags: ["json"])
     let p = try a.positionals(["DIR", "KEY"])
-    let reader = try DatasetReader(directory: p[0])
+    let reader = try openReader(p[0], a)
     guard let location = reader.locate(key: p[1]) else { throw UsageError("no record with key \"\(p[1])\"") }
     let meta = try reader.metadata(at: location)
     let shard = reader.shards[location.shard]
@@ -80,12 +92,12 @@ let show = Subcommand(
 let verify = Subcommand(
     name: "verify", summary: "check every checksum, SHA-256 and the index; exit 0 only when all is sound",
     usage: "verify DIR [--json]",
-    help: "Checks each shard's size and SHA-256 against dataset.json, the footer CRC-32, every record header's\nCRC-32 and every frame's CRC-32 and zstd checksum. Names each damaged shard and record.\n  --json  print the report as JSON"
+    help: "Checks each shard's size and SHA-256 against dataset.json, the footer CRC-32, every record header's\nCRC-32 and every frame's CRC-32 and zstd checksum. Names each damaged shard and record.\n  --json  print the report as JSON" + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, flags: ["json"])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames, flags: ["json"])
     let dir = try a.positionals(["DIR"])[0]
     let progress = ProgressReporter(label: "verify: shards", total: nil)
-    let report = DatasetVerifier.verify(directory: dir) { done, total in progress.update(done: done, detail: "of \(total)") }
+    let report = DatasetVerifier.verify(storage: try storage(dir, a)) { done, total in progress.update(done: done, detail: "of \(total)") }
     if a.has("json") {
         struct Out: Encodable { let sound: Bool; let shards, records, frames, bytes: Int; let problems: [String] }
         try printJSON(Out(sound: report.isSound, shards: report.shardsChecked, records: report.recordsChecked,
@@ -101,10 +113,10 @@ let verify = Subcommand(
 let stats = Subcommand(
     name: "stats", summary: "per-sensor per-band statistics table",
     usage: "stats DIR [--split S] [--json]",
-    help: "Valid-pixel count, mean, standard deviation, min, max and 2/98 % percentiles (from the histogram).\n  --split S  statistics of one split only\n  --json     print JSON"
+    help: "Valid-pixel count, mean, standard deviation, min, max and 2/98 % percentiles (from the histogram).\n  --split S  statistics of one split only\n  --json     print JSON" + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, options: ["split"], flags: ["json"])
-    let index = try DatasetIndex.load(directory: try a.positionals(["DIR"])[0])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["split"]), flags: ["json"])
+    let index = try DatasetIndex.load(storage: try storage(try a.positionals(["DIR"])[0], a))
     let table: [String: [BandStatistics]]
     if let split = a.value("split") {
         guard let s = index.splitStatistics[split] else { throw UsageError("no split \"\(split)\"; splits: \(index.splits.keys.sorted())") }
@@ -128,9 +140,9 @@ let stats = Subcommand(
 let quicklook = Subcommand(
     name: "quicklook", summary: "PNG of a record's sensors side by side, 2–98 % stretched",
     usage: "quicklook DIR KEY --out FILE.png [--bands SENSOR=3,2,1]... [--height PX]",
-    help: "  --out FILE.png         where to write the PNG\n  --bands SENSOR=B,B,B   1-based bands shown as RGB (or one band as grey); default: first three\n  --height PX            panel height in pixels (default 256)"
+    help: "  --out FILE.png         where to write the PNG\n  --bands SENSOR=B,B,B   1-based bands shown as RGB (or one band as grey); default: first three\n  --height PX            panel height in pixels (default 256)" + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, options: ["out", "bands", "height"])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["out", "bands", "height"]))
     let p = try a.positionals(["DIR", "KEY"])
     guard let out = a.value("out") else { throw UsageError("--out FILE.png is required") }
     var bands: [String: [Int]] = [:]
@@ -140,7 +152,7 @@ let quicklook = Subcommand(
         guard parts.count == 2, !numbers.isEmpty else { throw UsageError("--bands takes SENSOR=B,B,B, got \"\(spec)\"") }
         bands[String(parts[0])] = numbers
     }
-    try QuickLook.render(reader: try DatasetReader(directory: p[0]), key: p[1], bands: bands,
+    try QuickLook.render(reader: try openReader(p[0], a), key: p[1], bands: bands,
                          height: try a.integer("height", in: 16...4096) ?? 256, output: out)
     print(out)
     return .success
@@ -149,24 +161,24 @@ let quicklook = Subcommand(
 let export = Subcommand(
     name: "export", summary: "one georeferenced GeoTIFF per sensor of a record",
     usage: "export DIR KEY --out FOLDER",
-    help: "Writes FOLDER/<sensor>.tif with the record's geotransform, CRS, band names, nodata and mask,\nso the sensors can be overlaid in QGIS."
+    help: "Writes FOLDER/<sensor>.tif with the record's geotransform, CRS, band names, nodata and mask,\nso the sensors can be overlaid in QGIS." + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, options: ["out"])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["out"]))
     let p = try a.positionals(["DIR", "KEY"])
     guard let out = a.value("out") else { throw UsageError("--out FOLDER is required") }
-    for path in try RecordExporter.export(reader: try DatasetReader(directory: p[0]), key: p[1], folder: out) { print(path) }
+    for path in try RecordExporter.export(reader: try openReader(p[0], a), key: p[1], folder: out) { print(path) }
     return .success
 }
 
 let footprints = Subcommand(
     name: "footprints", summary: "record footprints as GeoJSON or GeoPackage polygons",
     usage: "footprints DIR --out FILE.geojson|FILE.gpkg",
-    help: "Writes one polygon per record with key, split and sensors as attributes (through OGR)."
+    help: "Writes one polygon per record with key, split and sensors as attributes (through OGR)." + "\n" + remoteHelp
 ) { args in
-    let a = try Arguments(args, options: ["out"])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["out"]))
     let dir = try a.positionals(["DIR"])[0]
     guard let out = a.value("out") else { throw UsageError("--out FILE.geojson|FILE.gpkg is required") }
-    let n = try FootprintExporter.export(reader: try DatasetReader(directory: dir), output: out)
+    let n = try FootprintExporter.export(reader: try openReader(dir, a), output: out)
     print("\(out): \(n) footprints")
     return .success
 }

@@ -1,7 +1,9 @@
 import CLICore
 import Foundation
 import MSADTrainer
+import ObjectStore
 import PairLoader
+import ShardFormat
 
 /// `--sensors A,B` as a list of at least two names.
 func sensorList(_ a: Arguments) throws -> [String] {
@@ -11,9 +13,14 @@ func sensorList(_ a: Arguments) throws -> [String] {
     return names
 }
 
-let trainOptions: Set<String> = ["sensors", "out", "loss", "steps", "epochs", "batch", "lr", "min-lr", "warmup", "weight-decay", "clip",
+let trainOptions = DatasetStorageOpener.optionNames.union(["sensors", "out", "loss", "steps", "epochs", "batch", "lr", "min-lr", "warmup", "weight-decay", "clip",
                                  "checkpoint-every", "seed", "workers", "blas-threads", "grid", "width", "depth", "heads",
-                                 "projection", "temperature", "smoothing", "split"]
+                                 "projection", "temperature", "smoothing", "split"])
+
+/// Where the dataset's bytes come from: a local directory, or a bucket with the cache options.
+func storage(_ location: String, _ a: Arguments) throws -> any DatasetStorage {
+    try DatasetStorageOpener.open(location, cache: a.value("cache"), cacheSize: a.value("cache-size"), remoteTimeout: a.value("remote-timeout"))
+}
 
 let train = Subcommand(
     name: "train", summary: "train per-sensor encoders with the MSAD loss; progress, JSONL log, checkpoints, exact --resume",
@@ -42,10 +49,13 @@ let train = Subcommand(
       --temperature T        default 1 (msad) or 0.1 (msad-dense); --smoothing ε (msad, default 0.3)
       --split S              default train
       --resume               continue the run in RUN exactly (same options required)
+    DIR may be a bucket or URL (s3://…, gs://…, az://…, https://…, /vsis3/…):
+    \(DatasetStorageOpener.optionsHelp)
     """
 ) { args in
     let a = try Arguments(args, options: trainOptions, flags: ["resume", "augment"])
     let dataset = try a.positionals(["DIR"])[0]
+    let source = try storage(dataset, a)
     guard let out = a.value("out") else { throw UsageError("--out RUN is required") }
     let sensors = try sensorList(a)
     var loss = LossKind.msad
@@ -58,7 +68,7 @@ let train = Subcommand(
     let seed = UInt64(try a.integer("seed", in: 0...Int.max) ?? 0)
     var steps = try a.integer("steps", in: 1...100_000_000) ?? 200
     if let epochs = try a.integer("epochs", in: 1...1_000_000) {
-        let loader = try PairLoader(LoaderConfig(directory: dataset, split: split, sensors: sensors, batchSize: batch, seed: seed))
+        let loader = try PairLoader(LoaderConfig(directory: dataset, split: split, sensors: sensors, batchSize: batch, seed: seed, storage: source))
         steps = epochs * loader.batchesPerEpoch
     }
     let options = TrainingOptions(
@@ -73,7 +83,7 @@ let train = Subcommand(
         smoothing: try a.number("smoothing") ?? 0.3)
     if let problem = options.problem { throw UsageError(problem) }
 
-    let trainer = try Trainer(options: options, runDirectory: out, resume: a.has("resume"))
+    let trainer = try Trainer(options: options, runDirectory: out, resume: a.has("resume"), storage: source)
     let c = trainer.model.config
     Terminal.error("train-msad: \(c.loss.rawValue) on \(dataset) [\(split)], sensors "
                    + c.sensors.map { "\($0.name) (\($0.channels) bands, \($0.pixelsPerToken) px/token)" }.joined(separator: ", ")
@@ -116,9 +126,11 @@ let evaluate = Subcommand(
       --batch B          records per forward pass (default 32)
       --blas-threads T   OpenBLAS threads (default 2)
       --json             print JSON
+    DIR may be a bucket or URL (s3://…, gs://…, az://…, https://…, /vsis3/…):
+    \(DatasetStorageOpener.optionsHelp)
     """
 ) { args in
-    let a = try Arguments(args, options: ["checkpoint", "sensors", "split", "batch", "blas-threads"], flags: ["json"])
+    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["checkpoint", "sensors", "split", "batch", "blas-threads"]), flags: ["json"])
     let dataset = try a.positionals(["DIR"])[0]
     guard let path = a.value("checkpoint") else { throw UsageError("--checkpoint FILE is required") }
     let sensors = try sensorList(a)
@@ -127,7 +139,7 @@ let evaluate = Subcommand(
     let model = try MSADModel<Float>(checkpoint: path)
     let split = a.value("split") ?? "val"
     let r = try RetrievalReport.evaluate(model: model, dataset: dataset, split: split, gallery: sensors[0], query: sensors[1],
-                                         batchSize: try a.integer("batch", in: 1...65536) ?? 32)
+                                         batchSize: try a.integer("batch", in: 1...65536) ?? 32, storage: try storage(dataset, a))
     if a.has("json") {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
