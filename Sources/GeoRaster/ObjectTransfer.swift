@@ -27,10 +27,15 @@ extension VirtualFileSystem {
         VSIFSeekL(file, vsi_l_offset(offset), SEEK_SET)
         let n = VSIFReadL(destination.baseAddress, 1, destination.count, file)
         guard n == destination.count else {
-            let failed = CPLGetLastErrorType() == CE_Failure
-            let message = GDALRuntime.lastErrorMessage(or: failed ? "read failed" : "the object ends before byte \(offset + destination.count)")
+            // A short read is the object's end, or a failed request (GDAL 3.6 sets no error for a
+            // refused connection): a fresh HEAD tells which, and why.
+            let failed = CPLGetLastErrorType() == CE_Failure ? GDALRuntime.lastErrorMessage() : nil
             forget(gdal)
-            throw RasterError(.file, operation: failed ? "read" : "end", subject: path, message: message)
+            let size = try stat(gdal, fresh: true)?.size
+            if let size, size < offset + destination.count {
+                throw RasterError(.file, operation: "end", subject: path, message: "the object ends at byte \(size), before \(offset + destination.count)")
+            }
+            throw RasterError(.file, operation: "read", subject: path, message: failed ?? "the transfer broke off after \(n) of \(destination.count) bytes")
         }
     }
 

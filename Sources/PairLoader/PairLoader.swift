@@ -256,6 +256,9 @@ public final class PairLoader: Sequence, @unchecked Sendable {
                 let shardFile = reader.index.shards[slot.location.shard].file
                 let key = reader.key(at: slot.location)
                 let what = "\(shardFile), record \(slot.location.record) (\(key)): \(error)"
+                // Storage that stays unreachable past its retry policy is an outage, not a damaged
+                // record: skipping would silently empty the epoch.
+                if (error as? ShardError)?.kind == .io { throw LoaderError("cannot read \(what)") }
                 if config.corruptRecords == .fail { throw LoaderError("corrupt record in \(what)") }
                 lock.withLock { skipped.append(what) }
                 for t in tensors { t.zeroSample(i) }

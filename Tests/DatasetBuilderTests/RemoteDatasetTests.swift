@@ -66,7 +66,8 @@ struct RemoteDatasetTests {
         let local = try DatasetIndex.load(directory: reference), remote = try DatasetIndex.load(storage: storage)
         #expect(remote.shards == local.shards && remote.statistics == local.statistics && remote.shards.count == 6)
         let listing = VirtualListing.keys(server, prefix: "ds/")
-        #expect(!listing.contains { $0.contains(".geopairs-journal") || $0.contains("partial") }, "\(listing)")
+        #expect(listing.contains("ds/dataset.json") && listing.filter { $0.hasPrefix("ds/shards/") }.count == 6
+                && !listing.contains { $0.contains(".geopairs-journal") || $0.contains("partial") }, "\(listing)")
 
         let verified = try TestEnvironment.runProduct("inspect-shards", ["verify", "s3://private/ds"],
                                                       environment: server.environment(credentials: Self.credentials))
@@ -125,12 +126,115 @@ struct RemoteDatasetTests {
     }
 }
 
+
+extension RemoteDatasetTests {
+    @Test("an interrupted build into a bucket never looks finished and resumes from the bucket's journal on another machine")
+    func interruptedBuildResumes() throws {
+        if let reason = ObjectStoreTests.skipReason() { print("notice: remote dataset tests skipped: \(reason)"); return }
+        let (f, reference, server) = try Self.setUp()
+        defer { server.stop() }
+        let manifest = try Self.localManifest(f)
+        let crashed = try Self.build(manifest, out: "s3://private/ds2", server, extra: ["--staging", TestEnvironment.temporaryDirectory() + "/a"],
+                                     env: ["GEOPAIRS_CRASH_AFTER_SHARDS": "2"])
+        #expect(crashed.status == 86, "\(crashed.errors)")
+        let keys = VirtualListing.keys(server, prefix: "ds2/")
+        #expect(!keys.contains("ds2/dataset.json") && keys.filter { $0.hasPrefix("ds2/shards/") }.count == 2
+                && keys.filter { $0.hasPrefix("ds2/.geopairs-journal/line-") }.count == 3, "\(keys)")
+        let reader = try? DatasetReader(storage: RemoteStorage(location: "s3://private/ds2"))
+        #expect(reader == nil)
+        // A fresh staging directory: nothing local survives, the bucket's journal says what is done.
+        let resumed = try Self.build(manifest, out: "s3://private/ds2", server, extra: ["--staging", TestEnvironment.temporaryDirectory() + "/b"])
+        #expect(resumed.status == 0 && resumed.output.contains("resumed with 12 records already written"), "\(resumed.output)\(resumed.errors)")
+        #expect(try DatasetIndex.load(storage: RemoteStorage(location: "s3://private/ds2")).shards == DatasetIndex.load(directory: reference).shards)
+        let after = VirtualListing.keys(server, prefix: "ds2/")
+        #expect(after.contains("ds2/dataset.json") && !after.contains { $0.contains(".geopairs-journal") }, "\(after)")
+    }
+
+    @Test("faults: the server gone mid-epoch and back, gone for good (bounded, named), a corrupted object (skip/fail, not cached), a full cache disk")
+    func faults() throws {
+        if let reason = ObjectStoreTests.skipReason() { print("notice: remote dataset tests skipped: \(reason)"); return }
+        let (f, reference, server) = try Self.setUp()
+        defer { server.stop() }
+        let built = try Self.build(Self.localManifest(f), out: "s3://private/ds", server)
+        #expect(built.status == 0, "\(built.errors)")
+        let want = try Self.epoch(try PairLoader(Self.config(nil, directory: reference)), 0)
+
+        // Stopped after the first batch, back 2 s later: the loader waits and goes on, same batches.
+        let loader = try PairLoader(Self.config(RemoteStorage(location: "s3://private/ds"), directory: "s3://private/ds"))
+        let iterator = loader.makeIterator()
+        var got = [Self.fingerprint(try #require(try iterator.nextBatch()))]
+        server.kill()
+        let restarted = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) let restarting = server   // used by that thread only until the semaphore
+        Thread.detachNewThread {
+            Thread.sleep(forTimeInterval: 2)
+            try? restarting.start()
+            restarted.signal()
+        }
+        while let b = try iterator.nextBatch() { got.append(Self.fingerprint(b)) }
+        restarted.wait()
+        #expect(got == want)
+
+        // Gone for longer than the policy allows: an error naming the object and the request.
+        let impatient = try PairLoader(Self.config(RemoteStorage(location: "s3://private/ds", retry: RetryPolicy(timeout: 2)),
+                                                   directory: "s3://private/ds"))
+        server.kill()
+        let start = Date()
+        #expect {
+            _ = try Self.epoch(impatient, 0)
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("s3://private/ds/shards/train-0000") && text.contains("GET bytes=") && text.contains("attempts")
+        }
+        #expect(Date().timeIntervalSince(start) < 60)
+        try server.start()
+
+        // One byte flipped in the bucket's copy of a shard: zstd's checksum finds it; skip or fail.
+        let index = try DatasetIndex.load(directory: reference)
+        let victim = index.shards[1]
+        let shard = try ShardReader(path: reference + "/" + victim.file)
+        let frame = try #require(try shard.frame(record: 2, sensor: "s2"))
+        var bytes = try #require(FileManager.default.contents(atPath: reference + "/" + victim.file))
+        bytes[frame.offset + frame.size / 2] ^= 0x40
+        let damaged = TestEnvironment.temporaryDirectory() + "/damaged.gpshard"
+        try bytes.write(to: URL(fileURLWithPath: damaged))
+        try server.upload(damaged, bucket: "private", key: "ds/" + victim.file)
+        let cacheDir = TestEnvironment.temporaryDirectory() + "/cache"
+        let cached = RemoteStorage(location: "s3://private/ds", cache: try ShardCache(.init(directory: cacheDir, maxBytes: 1 << 30)))
+        let skipping = try PairLoader(Self.config(cached, directory: "s3://private/ds", corrupt: .skip))
+        let skippedEpoch = try Self.epoch(skipping, 0)
+        #expect(skipping.skippedRecords.count == 1 && skipping.skippedRecords[0].hasPrefix("\(victim.file), record 2 ("), "\(skipping.skippedRecords)")
+        #expect(skippedEpoch.count == want.count)
+        let failing = try PairLoader(Self.config(RemoteStorage(location: "s3://private/ds"), directory: "s3://private/ds"))
+        #expect { _ = try Self.epoch(failing, 0) } throws: { "\($0)".contains("corrupt record in \(victim.file), record 2") }
+        Thread.sleep(forTimeInterval: 1)
+        let entries = try FileManager.default.contentsOfDirectory(atPath: cacheDir)
+        #expect(!entries.contains(victim.sha256 + ".gpshard") && entries.filter { $0.hasSuffix(".gpshard") }.count == 5, "\(entries)")
+        try server.upload(reference + "/" + victim.file, bucket: "private", key: "ds/" + victim.file)
+
+        // A cache on a full disk: every read goes to the bucket, the batches stay the same.
+        let full = TestEnvironment.temporaryDirectory() + "/full"
+        try FileManager.default.createDirectory(atPath: full, withIntermediateDirectories: true)
+        guard (try? TestEnvironment.run("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", full]))?.status == 0 else {
+            print("notice: full-cache-disk check skipped: cannot mount a small tmpfs here (needs root)")
+            return
+        }
+        defer { _ = try? TestEnvironment.run("umount", [full]) }
+        let onFullDisk = RemoteStorage(location: "s3://private/ds", cache: try ShardCache(.init(directory: full, maxBytes: 1 << 30)))
+        let reader = try PairLoader(Self.config(onFullDisk, directory: "s3://private/ds"))
+        let expected = try PairLoader(Self.config(nil, directory: reference))
+        for e in 0..<2 { #expect(try Self.epoch(reader, e) == Self.epoch(expected, e)) }
+        let problems = reader.reader.shards.compactMap { ($0.source as? CachedByteSource)?.cacheProblem }
+        #expect(problems.contains { $0.contains("No space left on device") }, "\(problems)")
+    }
+}
+
 /// The keys under a prefix of the server's `private` bucket, listed with S3's ListObjectsV2.
 enum VirtualListing {
     static func keys(_ server: ObjectStoreServer, prefix: String) -> [String] {
         let r = try? TestEnvironment.run("curl", ["-s", "--user", "\(ObjectStoreServer.accessKey):\(ObjectStoreServer.secretKey)",
                                                   "--aws-sigv4", "aws:amz:us-east-1:s3",
-                                                  "http://127.0.0.1:\(server.s3Port)/private?list-type=2&prefix=\(prefix)"])
+                                                  "http://127.0.0.1:\(server.s3Port)/private?list-type=2&prefix=" + prefix.replacingOccurrences(of: "/", with: "%2F")])
         return (r?.output ?? "").components(separatedBy: "<Key>").dropFirst().compactMap { $0.components(separatedBy: "</Key>").first }
     }
 }
