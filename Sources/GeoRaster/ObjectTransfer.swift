@@ -39,6 +39,33 @@ extension VirtualFileSystem {
         }
     }
 
+    /// Reads a whole object in order with one streamed `GET` (`/vsis3_streaming/` and its kin:
+    /// no range requests, no block cache), calling `body` with each piece.
+    /// - Throws: ``RasterError/Kind/file`` when the transfer fails or ends before `expectedSize` bytes.
+    public static func stream(_ path: String, expectedSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        GDALRuntime.ensureInitialized()
+        GDALRuntime.resetError()
+        var gdal = gdalPath(path)
+        for fs in ["/vsis3/", "/vsigs/", "/vsiaz/", "/vsicurl/", "/vsiadls/", "/vsioss/", "/vsiswift/"] where gdal.hasPrefix(fs) {
+            gdal = String(fs.dropLast()) + "_streaming/" + gdal.dropFirst(fs.count)
+        }
+        guard let file = VSIFOpenExL(gdal, "rb", 1) else {
+            throw RasterError(.file, operation: "open", subject: path, message: GDALRuntime.lastErrorMessage(or: "cannot open"))
+        }
+        defer { VSIFCloseL(file) }
+        var buffer = [UInt8](repeating: 0, count: 8 << 20)
+        var total = 0
+        while total < expectedSize {
+            let n = buffer.withUnsafeMutableBytes { VSIFReadL($0.baseAddress, 1, min($0.count, expectedSize - total), file) }
+            guard n > 0 else {
+                throw RasterError(.file, operation: "read", subject: path,
+                                  message: GDALRuntime.lastErrorMessage(or: "the transfer ended after \(total) of \(expectedSize) bytes"))
+            }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            total += n
+        }
+    }
+
     /// Uploads a local file to `path` (sequentially; GDAL turns large ones into multipart uploads).
     /// The object appears only when the upload completes.
     public static func upload(file local: String, to path: String) throws(RasterError) {

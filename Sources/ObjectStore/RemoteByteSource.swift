@@ -10,6 +10,7 @@ public final class RemoteByteSource: ByteSource {
     public let size: Int
     let path: String
     let retry: RetryPolicy
+    public var fetchesAhead: Bool { true }
 
     /// Opens an object; asks its size (one `HEAD`) and, when `expectedSize` is given, checks it.
     public init(path: String, name: String? = nil, expectedSize: Int? = nil, retry: RetryPolicy = RetryPolicy()) throws {
@@ -33,6 +34,17 @@ public final class RemoteByteSource: ByteSource {
             try VirtualFileSystem.read(path, at: offset, into: destination)
         }
         RemoteTraffic.shared.add(requests: 1, bytes: destination.count)
+    }
+
+    /// The whole object with one streamed `GET` (a shard downloaded into a cache). Not retried:
+    /// `body` has seen the first pieces; the cache gives up and reads through instead.
+    public func readAll(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        do {
+            try VirtualFileSystem.stream(path, expectedSize: size, body)
+        } catch let error as RasterError {
+            throw ShardError(.io, file: name, location: "GET (whole object)", message: error.message)
+        }
+        RemoteTraffic.shared.add(requests: 1, bytes: size)
     }
 }
 

@@ -231,13 +231,15 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         }
         var keys: [String] = [], transforms: [String: [[Double]]] = [:], attributes: [[String: AttributeValue]] = []
         var padding: [Bool] = []
-        // From remote storage, the batch's records are fetched first, 16 requests at a time, so
-        // that request latency overlaps instead of adding up; local files are read as decoded.
+        // Records in remote storage are fetched first, 16 requests at a time, so that request
+        // latency overlaps instead of adding up; local files (and cached shards) are read as decoded.
+        let remote = slots.indices.filter { reader.shards[slots[$0].location.shard].source.fetchesAhead }
         var fetched: [Result<FetchedFrames, any Error>?] = Array(repeating: nil, count: b)
-        if reader.storage.isRemote {
-            let wanted = slots.map { decoder.frames(of: $0) }
-            let shards = slots.map { reader.shards[$0.location.shard] }
-            fetched = ConcurrentMap.run(count: b, width: 16) { i in Result { try shards[i].fetch(wanted[i]) } }
+        if !remote.isEmpty {
+            let wanted = remote.map { decoder.frames(of: slots[$0]) }
+            let shards = remote.map { reader.shards[slots[$0].location.shard] }
+            let results = ConcurrentMap.run(count: remote.count, width: 16) { i in Result { try shards[i].fetch(wanted[i]) } }
+            for (i, result) in zip(remote, results) { fetched[i] = result }
         }
         for (i, slot) in slots.enumerated() {
             do {

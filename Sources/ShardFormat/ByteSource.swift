@@ -17,10 +17,32 @@ public protocol ByteSource: Sendable {
     /// from a local copy (``CachedByteSource``) drops that copy and returns true, so that reading
     /// again asks the origin. Others return false.
     func discardCachedCopy() -> Bool
+    /// True when each read is a network request: the loader then fetches a batch's records
+    /// concurrently before decoding them, so that request latency overlaps. Default false.
+    var fetchesAhead: Bool { get }
+    /// Reads the whole source in order, in pieces. Remote sources override it with one streamed
+    /// request (a shard downloaded into a cache); the default reads 8 MiB ranges.
+    func readAll(_ body: (UnsafeRawBufferPointer) throws -> Void) throws
 }
 
 extension ByteSource {
     public func discardCachedCopy() -> Bool { false }
+
+    public var fetchesAhead: Bool { false }
+
+    public func readAll(_ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var buffer = [UInt8](repeating: 0, count: min(size, 8 << 20))
+        var offset = 0
+        while offset < size {
+            let n = min(buffer.count, size - offset)
+            try buffer.withUnsafeMutableBytes { raw in
+                let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n])
+                try read(at: offset, into: part)
+                try body(UnsafeRawBufferPointer(part))
+            }
+            offset += n
+        }
+    }
 }
 
 extension ByteSource {

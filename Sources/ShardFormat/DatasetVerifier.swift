@@ -120,20 +120,12 @@ public enum DatasetVerifier {
         return digest
     }
 
-    /// Reads a source in 8 MiB pieces in order, hashing them; returns the SHA-256.
+    /// Reads a whole source in order (``ByteSource/readAll(_:)``), hashing it; returns the SHA-256.
     private static func forEachPiece(of source: any ByteSource, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> String {
         var hasher = SHA256()
-        var buffer = [UInt8](repeating: 0, count: 8 << 20)
-        var offset = 0
-        while offset < source.size {
-            let n = min(buffer.count, source.size - offset)
-            try buffer.withUnsafeMutableBytes { raw in
-                let part = UnsafeMutableRawBufferPointer(rebasing: raw[0..<n])
-                try source.read(at: offset, into: part)
-                hasher.update(UnsafeRawBufferPointer(part))
-                try body(UnsafeRawBufferPointer(part))
-            }
-            offset += n
+        try source.readAll { piece in
+            hasher.update(piece)
+            try body(piece)
         }
         return hasher.finalizeHex()
     }

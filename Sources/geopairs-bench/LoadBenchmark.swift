@@ -27,10 +27,12 @@ enum LoadBenchmark {
         let sensors = (option(args, "sensors") ?? "").split(separator: ",").map(String.init)
         let workers = Int(option(args, "workers") ?? "2")!
         let shuffle: ShuffleMode = option(args, "shuffle") == "buffered" ? .shardBuffered(shards: 4, buffer: 1024) : .global
+        let opening = Date()
         let storage = try DatasetStorageOpener.open(dir, cache: option(args, "cache"), cacheSize: option(args, "cache-size"), remoteTimeout: nil)
         let loader = try PairLoader(LoaderConfig(directory: dir, split: "train", sensors: sensors, batchSize: Int(option(args, "batch") ?? "32")!,
                                                  shuffle: shuffle, seed: 1, workers: workers, prefetch: 4,
                                                  metadata: option(args, "metadata") != "off", storage: storage))
+        let openSeconds = Date().timeIntervalSince(opening)
         let rawPerSample = sensors.map { s in loader.reader.index.sensor(s)!.shape.reduce(1, *) * loader.reader.index.sensor(s)!.dtype.size }.reduce(0, +)
         let usedPerEpoch = try loader.records.reduce(0) { total, loc in
             try sensors.reduce(total) { t, s in
@@ -41,7 +43,7 @@ enum LoadBenchmark {
             loader.setEpoch(epoch)
             var samples = 0
             var checksum: Float = 0
-            let before = RemoteTraffic.shared.totals
+            let before = epoch == 0 ? (requests: 0, bytes: 0) : RemoteTraffic.shared.totals
             let start = Date()
             try loader.forEach { batch in
                 samples += batch.count
@@ -49,9 +51,9 @@ enum LoadBenchmark {
             }
             let seconds = Date().timeIntervalSince(start)
             let after = RemoteTraffic.shared.totals
-            print(String(format: "{\"epoch\": %d, \"samples\": %d, \"seconds\": %.3f, \"samplesPerSecond\": %.1f, \"decodedMBps\": %.1f, \"peakRSSMB\": %.0f, \"checksum\": %.3f, \"requests\": %d, \"bytesFetched\": %d, \"bytesUsed\": %d}",
+            print(String(format: "{\"epoch\": %d, \"samples\": %d, \"seconds\": %.3f, \"samplesPerSecond\": %.1f, \"decodedMBps\": %.1f, \"peakRSSMB\": %.0f, \"checksum\": %.3f, \"requests\": %d, \"bytesFetched\": %d, \"bytesUsed\": %d, \"openSeconds\": %.3f}",
                          epoch, samples, seconds, Double(samples) / seconds, Double(samples * rawPerSample) / seconds / 1e6, peakRSS(), checksum,
-                         after.requests - before.requests, after.bytes - before.bytes, usedPerEpoch))
+                         after.requests - before.requests, after.bytes - before.bytes, usedPerEpoch, openSeconds))
         }
     }
 

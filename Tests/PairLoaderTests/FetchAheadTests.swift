@@ -8,13 +8,22 @@ import Testing
 /// memory) on local files, so that it runs in every test pass and under the sanitizers.
 @Suite("Fetch-ahead read path")
 struct FetchAheadTests {
-    /// A local directory that says it is remote.
+    /// A local directory whose shards say they are remote.
     struct RemoteLike: DatasetStorage {
+        struct Source: ByteSource {
+            let file: FileByteSource
+            var name: String { file.name }
+            var size: Int { file.size }
+            var fetchesAhead: Bool { true }
+            func read(at offset: Int, into destination: UnsafeMutableRawBufferPointer) throws { try file.read(at: offset, into: destination) }
+        }
         let local: LocalStorage
         var location: String { local.location }
         var isRemote: Bool { true }
         func contents(of file: String, maxBytes: Int) throws -> [UInt8]? { try local.contents(of: file, maxBytes: maxBytes) }
-        func byteSource(for shard: ShardInfo) throws -> any ByteSource { try local.byteSource(for: shard) }
+        func byteSource(for shard: ShardInfo) throws -> any ByteSource {
+            Source(file: try FileByteSource(path: local.path(of: shard.file)))
+        }
         func path(of file: String) -> String { local.path(of: file) }
     }
 
