@@ -67,8 +67,8 @@ extension DatasetStorageOpener {
     /// The options every program that reads datasets takes, with their help.
     public static let optionNames: Set<String> = ["cache", "cache-size", "remote-timeout"]
     public static let optionsHelp = """
-      --cache DIR           for a dataset in a bucket (s3://, gs://, az://, https://, /vsi…/): keep whole
-                            shards in DIR once read, verified by SHA-256, shared by the processes of a node
+      --cache DIR           for a dataset in a bucket: download each shard whole into DIR on first use
+                            and read it from there (named by its SHA-256; shared by the processes of a node)
       --cache-size BYTES    the bound of DIR, least recently used shards removed first (e.g. 500M, 20G;
                             default 10G)
       --remote-timeout S    keep retrying a request the storage does not answer for S seconds (default 300)
