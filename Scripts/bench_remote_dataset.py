@@ -20,20 +20,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench_remote  # noqa: E402  (the SeaweedFS server helper)
+import bench_remote  # noqa: E402  (the SeaweedFS server and timed())
+from bench_remote import timed as run  # noqa: E402
 
 root = bench_remote.root
 work = os.path.join(root, "out", "bench-remote-dataset")
 release = os.path.join(root, ".build", "release")
 REPEATS = int(os.environ.get("REPEATS", "2"))
-
-
-def run(cmd, env=None):
-    start = time.perf_counter()
-    r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
-    if r.returncode != 0:
-        sys.exit(f"bench-remote-dataset: {' '.join(cmd)} failed:\n{r.stderr}")
-    return time.perf_counter() - start, r.stdout
 
 
 def main():
