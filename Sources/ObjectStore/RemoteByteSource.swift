@@ -12,18 +12,23 @@ public final class RemoteByteSource: ByteSource {
     let retry: RetryPolicy
     public var fetchesAhead: Bool { true }
 
-    /// Opens an object; asks its size (one `HEAD`) and, when `expectedSize` is given, checks it.
-    public init(path: String, name: String? = nil, expectedSize: Int? = nil, retry: RetryPolicy = RetryPolicy()) throws {
-        let gdal = VirtualFileSystem.gdalPath(path), name = name ?? path
-        self.path = gdal
+    /// An object whose size is already known (no request).
+    init(gdalPath: String, name: String, size: Int, retry: RetryPolicy) {
+        path = gdalPath
         self.name = name
+        self.size = size
         self.retry = retry
+    }
+
+    /// Opens an object; asks its size (one `HEAD`) and, when `expectedSize` is given, checks it.
+    public convenience init(path: String, name: String? = nil, expectedSize: Int? = nil, retry: RetryPolicy = RetryPolicy()) throws {
+        let gdal = VirtualFileSystem.gdalPath(path), name = name ?? path
         let found = try retry.perform(name: name, request: "HEAD") { try VirtualFileSystem.size(gdal) }
         guard let found else { throw ShardError(.io, file: name, message: "does not exist") }
         if let expectedSize, found != expectedSize {
             throw ShardError(.corrupt, file: name, message: "is \(found) bytes, dataset.json says \(expectedSize)")
         }
-        size = found
+        self.init(gdalPath: gdal, name: name, size: found, retry: retry)
     }
 
     public func read(at offset: Int, into destination: UnsafeMutableRawBufferPointer) throws {

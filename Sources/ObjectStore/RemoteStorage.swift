@@ -40,7 +40,7 @@ public struct RemoteStorage: DatasetStorage {
         guard size <= maxBytes else {
             throw ShardError(.tooLarge, file: name, message: "\(size) bytes is more than the \(maxBytes) accepted")
         }
-        return try RemoteByteSource(path: gdalPath(of: file), name: name, expectedSize: size, retry: retry).read(at: 0, count: size)
+        return try RemoteByteSource(gdalPath: gdalPath(of: file), name: name, size: size, retry: retry).read(at: 0, count: size)
     }
 
     public func byteSource(for shard: ShardInfo) throws -> any ByteSource {

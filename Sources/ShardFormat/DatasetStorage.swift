@@ -44,11 +44,12 @@ public struct LocalStorage: DatasetStorage {
 
 /// Tells bucket and web locations from local paths.
 public enum DatasetLocation {
-    /// `s3://`, `gs://`, `az://`, `http(s)://` or a GDAL `/vsi…/` path: such a location needs a
+    /// `s3://`, `gs://`, `az://`, `azure://`, `http(s)://` or a GDAL `/vsi…/` path (the URLs GeoRaster's
+    /// `VirtualFileSystem.gdalPath` maps): such a location needs a
     /// storage from module ObjectStore, never a local directory of that name (which would read or
     /// write a folder called `s3:`).
     public static func isRemote(_ location: String) -> Bool {
-        location.hasPrefix("/vsi") || ["s3://", "gs://", "az://", "http://", "https://"].contains { location.hasPrefix($0) }
+        location.hasPrefix("/vsi") || ["s3://", "gs://", "az://", "azure://", "http://", "https://"].contains { location.hasPrefix($0) }
     }
 
     /// Throws when `location` is remote: for code paths that read local directories only.

@@ -40,10 +40,15 @@ public final class ShardCache: Sendable {
     }
 
     /// Bytes of the entries now in the cache.
-    func usedBytes() -> Int {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".gpshard") }.reduce(0) { total, name in
+    func usedBytes() -> Int { entries().reduce(0) { $0 + $1.size } }
+
+    /// The entries now in the cache: path, size and last use (modification time, ns).
+    private func entries() -> [(path: String, size: Int, used: Int)] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".gpshard") }.compactMap { name in
             var info = stat()
-            return total + (stat("\(directory)/\(name)", &info) == 0 ? Int(info.st_size) : 0)
+            let path = "\(directory)/\(name)"
+            guard stat(path, &info) == 0 else { return nil }
+            return (path, Int(info.st_size), info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec)
         }
     }
 
@@ -140,12 +145,7 @@ public final class ShardCache: Sendable {
         guard lockFD >= 0 else { return }
         defer { close(lockFD) }
         flock(lockFD, LOCK_EX)
-        var entries: [(path: String, size: Int, used: Int)] = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".gpshard") {
-            var info = stat()
-            let path = "\(directory)/\(name)"
-            if stat(path, &info) == 0 { entries.append((path, Int(info.st_size), info.st_mtim.tv_sec * 1_000_000_000 + info.st_mtim.tv_nsec)) }
-        }
+        let entries = entries()
         var total = entries.reduce(0) { $0 + $1.size }
         for entry in entries.sorted(by: { $0.used < $1.used }) where total > maxBytes && entry.path != entryPath(keeping) {
             if unlink(entry.path) == 0 { total -= entry.size }
