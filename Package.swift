@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "PairLoader", targets: ["PairLoader"]),
         .library(name: "ObjectStore", targets: ["ObjectStore"]),
         .library(name: "MSADTrainer", targets: ["MSADTrainer"]),
+        // The C interface (Sources/GeoPairsC/geopairs.h) that the Python package binds.
+        .library(name: "GeoPairsC", type: .dynamic, targets: ["GeoPairsC"]),
         .executable(name: "inspect-shards", targets: ["inspect-shards"]),
         .executable(name: "build-dataset", targets: ["build-dataset"]),
         .executable(name: "train-msad", targets: ["train-msad"]),
@@ -37,6 +39,7 @@ let package = Package(
         .target(name: "ObjectStore", dependencies: ["GeoRaster", "ShardFormat"]),
         .target(name: "DatasetBuilder", dependencies: ["GeoRaster", "ShardFormat", "ObjectStore"]),
         .target(name: "PairLoader", dependencies: ["ShardFormat"]),
+        .target(name: "GeoPairsC", dependencies: ["PairLoader", "ShardFormat", "ObjectStore"], exclude: ["geopairs.h"]),
         .target(name: "MSADTrainer", dependencies: ["COpenBLAS", "PairLoader", "ShardFormat"]),
         .target(name: "ShardInspection", dependencies: ["GeoRaster", "ShardFormat"]),
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection", "ObjectStore"]),

@@ -18,9 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Python packages for the reference scripts (independent shard reader, checkpoint cross-check).
-python3 - <<'PY' 2>/dev/null || { echo "setup: installing Python packages"; python3 -m pip install -q numpy zstandard safetensors; }
-import numpy, zstandard, safetensors
+# Python packages for the reference scripts (independent shard reader, checkpoint cross-check), the
+# tests of the geopairs Python package (pytest) and building it (setuptools, wheel).
+python3 - <<'PY' 2>/dev/null || { echo "setup: installing Python packages"; python3 -m pip install -q numpy zstandard safetensors pytest setuptools wheel; }
+import numpy, zstandard, safetensors, pytest, setuptools, wheel
 PY
 # PyTorch (a ~3 GB download with its CUDA libraries) only on request: GEOPAIRS_WITH_TORCH=1 turns on
 # the PyTorch cross-check of train-msad in the tests and the PyTorch column of Scripts/bench-train.sh.

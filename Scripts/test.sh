@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds (failing on any compiler warning), runs
-# every test, then a bounded, seeded fuzz pass (Scripts/fuzz.sh, GEOPAIRS_FUZZ_SECONDS, default 120)
-# and the reader, loader and pipeline suites under AddressSanitizer and ThreadSanitizer
+# every test (Swift, then the Python package's pytest suite), a bounded, seeded fuzz pass
+# (Scripts/fuzz.sh, GEOPAIRS_FUZZ_SECONDS, default 120) and the reader, loader and pipeline suites under AddressSanitizer and ThreadSanitizer
 # (Scripts/sanitize.sh), and a partitioned build on a local Slurm cluster (Scripts/slurm-demo.sh,
 # skipped with its reason where Slurm cannot be installed or started; GEOPAIRS_SKIP_SLURM=1 skips it).
 # Real-raster tests run when GEOPAIRS_REAL_DATA names the shared data folder.
@@ -32,6 +32,11 @@ else
   echo "PyTorch is not importable: the PyTorch cross-check (Scripts/msad_reference.py) is skipped; pip install torch to run it"
 fi
 swift test 2>&1
+
+echo "== Python: the geopairs package over the C interface (numpy, PyTorch, torch.distributed)"
+for p in GeoPairsC build-dataset geopairs-bench; do swift build -c release --product $p >/dev/null; done
+python3 -m pip install -q --root-user-action=ignore --no-build-isolation ./Sources/geopairs-python
+python3 -m pytest -q -rs Tests/python
 
 echo "== Slurm: a partitioned build as an array job on a local cluster"
 if [ "${GEOPAIRS_SKIP_SLURM:-0}" = 1 ]; then

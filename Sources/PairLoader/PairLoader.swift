@@ -41,12 +41,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
               config.workers > 0, config.prefetch > 0, !config.sensors.isEmpty else {
             throw LoaderError("invalid loader configuration: batchSize, workers, prefetch and worldSize must be positive, 0 ≤ rank < worldSize, sensors non-empty")
         }
-        if let state, state.seed != config.seed {
-            throw LoaderError("the saved state has seed \(state.seed), the configuration \(config.seed)")
-        }
-        if let state, state.epoch < 0 || state.position < 0 {
-            throw LoaderError("the saved state's epoch (\(state.epoch)) and position (\(state.position)) must be 0 or more")
-        }
+        if let state { try Self.check(state, seed: config.seed) }
         self.config = config
         reader = try config.storage.map { try DatasetReader(storage: $0) } ?? DatasetReader(directory: config.directory)
         let index = reader.index
@@ -119,6 +114,22 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         precondition(epoch >= 0, "PairLoader.setEpoch: epochs count from 0, got \(epoch)")
         lock.withLock {
             if current.epoch != epoch { current = LoaderState(seed: config.seed, epoch: epoch, position: 0) }
+        }
+    }
+
+    /// Continues from a saved state (same configuration): the next pass starts with the batch an
+    /// uninterrupted run would have delivered next. Passes already started keep their position.
+    public func restore(_ state: LoaderState) throws {
+        try Self.check(state, seed: config.seed)
+        lock.withLock { current = state }
+    }
+
+    private static func check(_ state: LoaderState, seed: UInt64) throws {
+        if state.seed != seed {
+            throw LoaderError("the saved state has seed \(state.seed), the configuration \(seed)")
+        }
+        if state.epoch < 0 || state.position < 0 {
+            throw LoaderError("the saved state's epoch (\(state.epoch)) and position (\(state.position)) must be 0 or more")
         }
     }
 

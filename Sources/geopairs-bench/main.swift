@@ -4,6 +4,7 @@ import Foundation
 let arguments = Array(CommandLine.arguments.dropFirst())
 let rest = Array(arguments.dropFirst())
 let benchmarks: [String: ([String]) throws -> Void] = [
+    "batch-digests": BatchDigests.run,
     "codec": CodecBenchmark.run,
     "encode-patches": PatchEncoder.run,
     "load": LoadBenchmark.load,
@@ -11,7 +12,7 @@ let benchmarks: [String: ([String]) throws -> Void] = [
     "train-step": TrainStepBenchmark.run,
 ]
 guard let name = arguments.first, let benchmark = benchmarks[name] else {
-    print("usage: geopairs-bench codec S2_FILE [BIGEARTHNET_SAMPLE_DIR] | encode-patches LIST OUT | load DIR --sensors A,B --workers N --shuffle global|buffered | zstd-floor DIR --sensors A,B --threads N | train-step RUN [--steps N] [--threads T]")
+    print("usage: geopairs-bench batch-digests DIR --sensors A,B [loader flags] | codec S2_FILE [BIGEARTHNET_SAMPLE_DIR] | encode-patches LIST OUT | load DIR --sensors A,B --workers N --shuffle global|buffered | zstd-floor DIR --sensors A,B --threads N | train-step RUN [--steps N] [--threads T]")
     exit(arguments.first == "--help" ? 0 : 2)
 }
 do {
