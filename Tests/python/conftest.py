@@ -1,8 +1,7 @@
 """Fixtures of the Python package's tests: the release binaries and a real dataset built from the
 BigEarthNet sample (Scripts/setup.sh fetches it) by build-dataset."""
-import os
+import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -34,14 +33,7 @@ def tiles(tmp_path_factory):
 def swift_batches():
     """The Swift loader's batches of one epoch (geopairs-bench batch-digests) for the given flags."""
     def run(dataset, *flags):
-        import json
         result = subprocess.run([tool("geopairs-bench"), "batch-digests", dataset, *flags], check=True, capture_output=True, text=True)
         return [json.loads(line) for line in result.stdout.splitlines()]
     return run
 
-
-def python():
-    return sys.executable
-
-
-os.environ.setdefault("PYTHONUNBUFFERED", "1")
