@@ -100,5 +100,27 @@ def take_json(call, *arguments):
     return json.loads(take_string(call, *arguments))
 
 
+class Handle:
+    """Owns a library handle and frees it once: on ``close()``, at the end of a ``with`` block, or
+    when collected. Subclasses name the freeing function in ``_free``."""
+
+    _handle = None
+    _free = None
+
+    def close(self):
+        if self._handle:
+            type(self)._free(self._handle)
+            self._handle = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
 def encode(text):
     return text.encode("utf-8")

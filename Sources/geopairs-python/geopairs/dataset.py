@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from ._native import ABSENT, check, encode, lib, take_json
+from ._native import ABSENT, Handle, check, encode, lib, take_json
 
 #: dataset.json dtype names → numpy (little-endian, as stored).
 DTYPES = {"u8": "<u1", "i16": "<i2", "u16": "<u2", "i32": "<i4", "f32": "<f4", "f64": "<f8"}
@@ -35,13 +35,15 @@ class Record:
         return f"Record({self.key!r}, {shapes})"
 
 
-class Dataset:
+class Dataset(Handle):
     """A dataset directory or bucket location (``s3://``, ``gs://``, ``az://``, ``https://``).
 
     ``index`` is dataset.json; ``sensors`` its schema by sensor name; ``splits`` the record count
     per split; ``statistics`` the per-band statistics. ``keys(split)`` lists records; ``record(key)``
     reads one.
     """
+
+    _free = lib.gp_dataset_close
 
     def __init__(self, location, cache=None, cache_size=None, remote_timeout=None):
         options = {"dataset": str(location)}
@@ -84,20 +86,6 @@ class Dataset:
         status = check(lib.gp_dataset_read(self._handle, encode(key), encode(sensor), mask,
                                            destination.ctypes.data, destination.nbytes, ctypes.byref(written)))
         return status != ABSENT
-
-    def close(self):
-        if getattr(self, "_handle", None):
-            lib.gp_dataset_close(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
     def __repr__(self):
         return f"Dataset({self.location!r}, {len(self)} records, sensors {list(self.sensors)})"

@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 
-from ._native import END, check, encode, lib, take_json, take_string
+from ._native import END, Handle, check, encode, lib, take_json, take_string
 
 
 class _BatchMemory:
@@ -43,7 +43,7 @@ DEFAULTS = {
 }
 
 
-class Loader:
+class Loader(Handle):
     """Iterates one epoch of batches at a time, each a dict:
 
     - ``batch[sensor]``: float32 ``[B, C, H, W]`` (normalised with the dataset's statistics unless
@@ -57,6 +57,8 @@ class Loader:
     them; with ``copy=True`` they are copies. The order of each epoch is a function of
     ``(seed, epoch, rank, world_size)``; ``state_dict()`` / ``load_state_dict()`` resume exactly.
     """
+
+    _free = lib.gp_loader_close    # stops the Swift workers; batches still held stay valid
 
     def __init__(self, dataset, sensors, copy=False, **options):
         unknown = sorted(set(options) - set(DEFAULTS))
@@ -124,17 +126,3 @@ class Loader:
             out = {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in out.items()}
         return out
 
-    def close(self):
-        """Stops the Swift workers and frees the loader; batches you still hold stay valid."""
-        if getattr(self, "_handle", None):
-            lib.gp_loader_close(self._handle)
-            self._handle = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
