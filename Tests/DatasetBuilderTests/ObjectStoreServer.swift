@@ -24,7 +24,16 @@ final class ObjectStoreServer {
 
     init(directory: String) throws {
         self.directory = directory
-        basePort = Int.random(in: 2_100...2_800) * 10
+        // The server's four ports, their gRPC twins (+10000) and the tests' proxy ports (+5…) stay
+        // below 32768, where Linux hands out ephemeral ports for outgoing connections: a gRPC port up
+        // there can be taken by any client socket of a parallel test, and weed then dies with
+        // "address already in use" (seen once in CI).
+        var base = 0
+        for _ in 0..<50 {
+            base = Int.random(in: 1_100...2_200) * 10
+            if (0..<8).allSatisfy({ Self.isFree(base + $0) }) && (0..<4).allSatisfy({ Self.isFree(base + $0 + 10_000) }) { break }
+        }
+        basePort = base
         let config = """
         {"identities": [
           {"name": "admin", "credentials": [{"accessKey": "\(Self.accessKey)", "secretKey": "\(Self.secretKey)"}],
@@ -33,6 +42,20 @@ final class ObjectStoreServer {
         """
         try FileManager.default.createDirectory(atPath: directory + "/data", withIntermediateDirectories: true)
         try config.write(toFile: directory + "/s3.json", atomically: true, encoding: .utf8)
+    }
+
+    /// Whether nothing listens on, or is bound to, `port` on 127.0.0.1.
+    private static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 
     /// Starts the server (again, after ``kill()``, on the same data) and waits until S3 answers.
