@@ -54,7 +54,6 @@ def records(dataset, limit):
 
 def convert(dataset, work, limit):
     import zstandard
-    sensors = None
     done = os.path.join(work, "converted.json")
     if os.path.exists(done):
         return json.load(open(done))
@@ -102,12 +101,14 @@ _opened = {}
 
 
 def _litdata_item(item):
+    """LitData's conversion function (runs in its worker processes): record i of the train split."""
     dataset, i = item
-    import geopairs
-    ds = _opened.get(dataset) or _opened.setdefault(dataset, geopairs.open(dataset))
-    if "keys" not in _opened:
-        _opened["keys"] = ds.keys("train")
-    return ds.record(_opened["keys"][i]).arrays
+    if dataset not in _opened:
+        import geopairs
+        ds = geopairs.open(dataset)
+        _opened[dataset] = (ds, ds.keys("train"))
+    ds, keys = _opened[dataset]
+    return ds.record(keys[i]).arrays
 
 
 # ---------------------------------------------------------------- readers (one epoch each)
@@ -131,7 +132,7 @@ def _wds(work, name, stats, sensors, decoder):
     return torch.utils.data.DataLoader(dataset, batch_size=BATCH, num_workers=2)
 
 
-def _npy(sample, zstd=False):
+def _npy(sample):
     import zstandard
     out = {}
     for key, value in sample.items():
@@ -142,16 +143,12 @@ def _npy(sample, zstd=False):
     return out
 
 
-def epochs_wds_npy(dataset, work, stats, sensors, epochs):
-    loader = _wds(work, "wds-npy", stats, sensors, _npy)
-    for _ in range(epochs):
-        yield iter(loader)
-
-
-def epochs_wds_zstd(dataset, work, stats, sensors, epochs):
-    loader = _wds(work, "wds-zstd", stats, sensors, _npy)
-    for _ in range(epochs):
-        yield iter(loader)
+def _epochs_wds(folder):
+    def epochs(dataset, work, stats, sensors, count):
+        loader = _wds(work, folder, stats, sensors, _npy)
+        for _ in range(count):
+            yield iter(loader)
+    return epochs
 
 
 def epochs_mds(dataset, work, stats, sensors, epochs):
@@ -187,7 +184,7 @@ def epochs_litdata(dataset, work, stats, sensors, epochs):
         yield iter(loader)
 
 
-READERS = {"geopairs": epochs_geopairs, "wds-npy": epochs_wds_npy, "wds-zstd": epochs_wds_zstd, "mds": epochs_mds,
+READERS = {"geopairs": epochs_geopairs, "wds-npy": _epochs_wds("wds-npy"), "wds-zstd": _epochs_wds("wds-zstd"), "mds": epochs_mds,
            "litdata": epochs_litdata}
 
 

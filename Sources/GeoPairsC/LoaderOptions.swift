@@ -71,12 +71,7 @@ struct LoaderOptions: Decodable {
         case "skip": corruptPolicy = .skip
         case let other: throw CFailure(.argument, "corrupt_records must be \"fail\" or \"skip\", got \"\(other)\"")
         }
-        let storage: any DatasetStorage
-        do {
-            storage = try DatasetStorageOpener.open(dataset, cache: cache, cacheSize: cache_size, remoteTimeout: remote_timeout)
-        } catch {
-            throw CFailure(.argument, "\(error)")
-        }
+        let storage = try DatasetOptions(dataset: dataset, cache: cache, cache_size: cache_size, remote_timeout: remote_timeout).storage()
         return LoaderConfig(
             directory: dataset, split: split ?? "train", sensors: sensors, batchSize: batch_size ?? 32, shuffle: shuffleMode,
             seed: seed ?? 0, rank: rank ?? 0, worldSize: world_size ?? 1, workers: workers ?? 2, prefetch: prefetch ?? 4,
