@@ -39,4 +39,18 @@ public struct RasterError: Error, Equatable, CustomStringConvertible, Sendable {
     public var description: String {
         "\(operation) failed for \(subject): \(message)"
     }
+
+    /// The HTTP status of a failed request (0 when no server answered), or `nil` when the message
+    /// is not GDAL's `HTTP response code on <url>: <status>`.
+    public var httpStatus: Int? { Self.httpStatus(in: message) }
+
+    /// The status in GDAL's `HTTP response code on <url>: <status>`, read after the URL and never
+    /// from it: a URL's port or key may itself hold "403".
+    public static func httpStatus(in message: String) -> Int? {
+        guard let marker = message.range(of: "HTTP response code on ", options: .backwards),
+              // URLs hold ":" (scheme, port) but never ": ".
+              let colon = message[marker.upperBound...].range(of: ": ") else { return nil }
+        let digits = message[colon.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        return digits.isEmpty ? nil : Int(digits)
+    }
 }

@@ -74,9 +74,10 @@ public enum VirtualFileSystem {
         }
         var message = GDALRuntime.lastErrorMessage()
         // A stat learns only the HTTP status (the service's explanation comes with bodies of GETs).
-        if message.hasSuffix(": 0") {
+        let status = RasterError.httpStatus(in: message)
+        if status == 0 {
             message += " (no answer: the endpoint is down or unreachable; check AWS_S3_ENDPOINT, the network and proxies)"
-        } else if message.hasSuffix(": 403") || message.hasSuffix(": 401") {
+        } else if status == 403 || status == 401 {
             message += " (access denied: check the credentials, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_NO_SIGN_REQUEST=YES "
                 + "for public data, the endpoint and region, and the bucket's policy)"
         }

@@ -28,8 +28,7 @@ public struct RetryPolicy: Sendable, Equatable {
         do {
             return try run(isFinal: { error in
                 guard let e = error as? RasterError else { return true }
-                let text = e.message
-                return e.operation == "end" || text.contains("404") || text.contains("403") || text.contains("401")
+                return e.operation == "end" || [401, 403, 404].contains(e.httpStatus)
             }, body).0
         } catch let failure as RetryError {
             let message = (failure.underlying as? RasterError)?.message ?? "\(failure.underlying)"
