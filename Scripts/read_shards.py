@@ -6,12 +6,14 @@ Usage: read_shards.py DATASET_DIR [--dump OUT.npz]
 Reads format 2 and format 1. Checks every shard's SHA-256, trailer, footer CRC-32, record header
 CRC-32 and frame CRC-32, decodes every frame, and prints one JSON line per frame: key, split, sensor,
 kind, dtype, shape, the SHA-256 of the decoded array's little-endian bytes, and for data frames the
-patch's geotransform, validFraction, acquired (ISO 8601 or null), bands and sources. Exits non-zero
+patch's geotransform, validFraction, acquired (ISO 8601 or null), bands, sources and (approximate
+warps only) window. Exits non-zero
 on any inconsistency.
 """
 import datetime
 import hashlib
 import json
+import math
 import os
 import struct
 import sys
@@ -136,7 +138,13 @@ def read_shard(path, version_expected):
             check(sorted(header["sensors"]) == sorted(data_sensors), f"{path}: record {key}: header sensors disagree with frames")
             for frame in frames:
                 if frame["kind"] == 0:
-                    frame["sources"] = header["sensors"][frame["sensor"]]["sources"]
+                    entry = header["sensors"][frame["sensor"]]
+                    frame["sources"] = entry["sources"]
+                    if "window" in entry:  # approximate warps only
+                        window = entry["window"]
+                        check(len(window) == 4 and all(math.isfinite(v) for v in window) and window[0] < window[2] and window[1] < window[3],
+                              f"{path}: record {key}: {frame['sensor']} window is not [minX, minY, maxX, maxY]")
+                        frame["window"] = window
             split = header["split"]
         else:
             check(header["record"]["key"] == key, f"{path}: record {key} key mismatch")
@@ -195,6 +203,8 @@ def main(argv):
                         "shape": list(array.shape), "sha256": hashlib.sha256(array.astype(array.dtype.newbyteorder("<")).tobytes()).hexdigest()}
                 if kind == "data":
                     line.update({k: frame[k] for k in ("geotransform", "validFraction", "acquired", "bands", "sources")})
+                    if "window" in frame:
+                        line["window"] = frame["window"]
                     if version >= 2:
                         check(all(0 <= i < len(index["inputs"]) for scene in frame["sources"] for i in scene),
                               f"{key}: {frame['sensor']} sources outside inputs")

@@ -33,6 +33,8 @@ final class BlockWorker {
     private let plan: BuildPlan
     private let encoder: RecordEncoder
     private let warpOptions: WarpOptions
+    /// Approximate transformations make a patch depend on its warp's window, so records keep it.
+    private var storesWarpWindows: Bool { (warpOptions.errorThreshold ?? 0.125) > 0 }
     private var rasters: [String: Raster] = [:]
     private var rasterOrder: [String] = []
     private static let maxOpenRasters = 256
@@ -59,23 +61,28 @@ final class BlockWorker {
     func process(_ block: PlanBlock, skip: (String) -> Bool) throws -> BlockResult {
         let zone = plan.zones[block.zone]
         let manifest = plan.manifest
-        let cells = block.cells.map { zone.cells[$0] }.filter { !skip($0.key) }
+        let all = block.cells.map { zone.cells[$0] }
+        let cells = all.filter { !skip($0.key) }
         guard !cells.isEmpty else { return BlockResult(records: [], cells: block.cells.count) }
-        // Per sensor, one warp per distinct choice of scenes, over the cells that made it (with
-        // exact transformations and fixed kernel scales, a patch's pixels do not depend on the
-        // warp's extent, so cells can share a warp).
+        // Per sensor, one warp per distinct choice of scenes, over the cells of the block that made
+        // it (with exact transformations and fixed kernel scales, a patch's pixels do not depend on
+        // the warp's extent, so cells can share a warp). The windows come from all the block's
+        // cells, also those a resumed build skips, so that approximate warps see the same windows.
         // Vector labels are burnt per cell: GDAL's all-touched rule decides pixels an edge passes
         // exactly through by rounding relative to the raster's origin, so a block's burn can differ
         // from the patch's own at such ties.
         var warped: [String: [WarpKey: WarpedBlock]] = [:]
         for sensor in manifest.sensors {
+            func key(_ cell: PlannedCell) -> WarpKey? {
+                cell.sensors.firstIndex(of: sensor.name).map { WarpKey(scenes: cell.scenes[$0], cell: sensor.rasterize == nil ? nil : cell.key) }
+            }
             var groups: [WarpKey: BoundingBox] = [:]
-            for cell in cells {
-                guard let i = cell.sensors.firstIndex(of: sensor.name) else { continue }
-                let key = WarpKey(scenes: cell.scenes[i], cell: sensor.rasterize == nil ? nil : cell.key)
+            for cell in all {
+                guard let key = key(cell) else { continue }
                 groups[key] = groups[key].map { $0.union(cell.box) } ?? cell.box
             }
-            for (key, box) in groups {
+            let needed = Set(cells.compactMap(key))
+            for (key, box) in groups where needed.contains(key) {
                 let scenes = key.scenes.map { zone.scenes[sensor.name]![$0] }
                 warped[sensor.name, default: [:]][key] = try warp(sensor, scenes: scenes, box: box, crs: zone.crs)
             }
@@ -233,7 +240,8 @@ final class BlockWorker {
                 sensor: sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype, shape: [c, n, n],
                 geotransform: [cell.box.minX, sensor.gsd, 0, cell.box.maxY, 0, -sensor.gsd], crs: crsText,
                 nodata: sensor.nodata ?? covering.first?.scene.bands[0].nodata, validFraction: validFraction,
-                acquired: onTop?.scene.acquired, sources: covering.map { sources(of: $0.scene) }))
+                acquired: onTop?.scene.acquired, sources: covering.map { sources(of: $0.scene) },
+                warpWindow: storesWarpWindows && sensor.rasterize == nil ? [w.box.minX, w.box.minY, w.box.maxX, w.box.maxY] : nil))
             arrays.append(data)
             masks.append(validCount == n * n ? nil : mask)
         }

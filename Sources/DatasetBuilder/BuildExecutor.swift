@@ -36,11 +36,11 @@ public enum BuildExecutor {
     ///   - part: build only this part's blocks into `output` (a part folder) and write its `part.json`.
     public static func build(
         plan: BuildPlan, output: String, staging: String? = nil, jobs: Int, restart: Bool, part: PlanPart? = nil,
-        warpOptions: WarpOptions = BuildExecutor.defaultWarpOptions,
         onShardCompleted: ((ShardInfo) -> Void)? = nil, progress: (BuildProgress) -> Void = { _ in }
     ) throws -> BuildReport {
         let start = Date()
         let manifest = plan.manifest
+        let warpOptions = warpOptions(manifest)
         let inputs = inputSizes(plan.inputFiles).map { InputFile(path: manifest.displayPath($0.path), bytes: $0.bytes) }
         let buildFingerprint = try fingerprint(manifest, inputs: inputs, parts: part?.count)
         if let part {
@@ -122,10 +122,14 @@ public enum BuildExecutor {
         return paths.indices.map { (paths[$0], sizes[$0]) }
     }
 
-    /// Exact coordinate transformations (`-et 0`): with the plan's fixed kernel scales, a patch then
-    /// has the same pixels whether it was warped in a block or alone, which is what makes block
-    /// warping correct and every record reproducible by `gdalwarp` alone.
-    public static let defaultWarpOptions = WarpOptions(errorThreshold: 0)
+    /// The warp settings of a build: the manifest's `grid.errorThreshold`, by default 0 (exact
+    /// coordinate transformations). With the plan's fixed kernel scales, an exact warp gives a
+    /// patch the same pixels whether it was warped in a block or alone, which is what makes block
+    /// warping correct and every record reproducible by `gdalwarp` of its own cell. Above 0, a
+    /// record is reproducible by `gdalwarp` of the window it was cut from, which records then store.
+    static func warpOptions(_ manifest: Manifest) -> WarpOptions {
+        WarpOptions(errorThreshold: manifest.grid.errorThreshold)
+    }
 
     /// The dataset's sensor schemas: shapes from the manifest, nodata from the manifest or shared
     /// by every input file, and the warp recipe.
@@ -136,7 +140,8 @@ public enum BuildExecutor {
             let fileNodata = Set(plan.zones.flatMap { $0.scenes[s.name]!.map { $0.scene.bands[0].nodata } })
             let recipe = WarpRecipe(
                 resampling: s.resamplingPerBand.map(\.rawValue), sourceBands: s.bands.enumerated().map { $1.index ?? (s.bands[0].file == nil ? $0 + 1 : 1) },
-                kernelScale: plan.kernelScales[s.name]!, errorThreshold: warpOptions.errorThreshold ?? 0.125, srcNodata: s.nodata,
+                kernelScale: plan.kernelScales[s.name]!, errorThreshold: warpOptions.errorThreshold ?? 0.125,
+                warpMemoryMiB: warpOptions.memoryMiB, srcNodata: s.nodata,
                 validRange: s.validRange.map { [$0.lowerBound, $0.upperBound] })
             return SensorSchema(name: s.name, bands: s.bands.map(\.name), dtype: s.dtype, gsd: s.gsd, shape: [s.bands.count, n, n],
                                 nodata: s.nodata ?? (fileNodata.count == 1 ? fileNodata.first! : nil), role: s.role, warp: recipe)

@@ -66,6 +66,10 @@ public struct GridConfig: Sendable {
     public var area: Area
     /// Cells per side of the block warped at once (default: about 768 px per side at the finest sensor).
     public var blockCells: Int
+    /// `gdalwarp -et` in output pixels: 0 (the default) transforms every pixel exactly; above 0
+    /// GDAL interpolates the transformation along each row of a warp, which is several times faster
+    /// across CRSs but makes a patch depend on the window it was warped in (DATASETS.md, "Pixels").
+    public var errorThreshold: Double = 0
 
     /// A CRS in the grid's units, to measure kernel scales in: the fixed CRS, or for `utm` any UTM
     /// zone (all measure in metres).

@@ -199,7 +199,7 @@ struct ManifestReader {
 
     mutating func gridConfig(_ v: JSONValue?, sensors: [SensorConfig]?) -> GridConfig? {
         let path = "$.grid"
-        guard let o = object(v, path, allowed: ["crs", "patchSize", "stride", "snap", "scope", "anchor", "area", "blockCells"]) else { return nil }
+        guard let o = object(v, path, allowed: ["crs", "patchSize", "stride", "snap", "scope", "anchor", "area", "blockCells", "errorThreshold"]) else { return nil }
         var crs: GridConfig.CRSChoice?
         if let text = string(o, "crs", path) {
             if text.lowercased() == "utm" {
@@ -230,6 +230,8 @@ struct ManifestReader {
         let finest = sensors?.map(\.gsd).min() ?? 1
         let autoCells = patch.map { max(1, min(64, Int((768 / ($0 / finest)).rounded()))) } ?? 4
         let blockCells = integer(o, "blockCells", path, range: 1...64) ?? autoCells
+        // GDAL takes any threshold; past a few pixels the approximation is no longer a resampling.
+        let errorThreshold = number(o, "errorThreshold", path, required: false, range: 0...2) ?? 0
         if let patch, let stride, let sensors {
             for (i, s) in sensors.enumerated() {
                 for (what, size) in [("patchSize", patch), ("stride", stride)] {
@@ -243,7 +245,8 @@ struct ManifestReader {
             }
         }
         guard let crs, let patch, let stride, let snap, let area else { return nil }
-        return GridConfig(crs: crs, patchSize: patch, stride: stride, snap: snap, scope: scope, area: area, blockCells: blockCells)
+        return GridConfig(crs: crs, patchSize: patch, stride: stride, snap: snap, scope: scope, area: area, blockCells: blockCells,
+                          errorThreshold: errorThreshold)
     }
 
     mutating func areaConfig(_ v: JSONValue?, _ path: String) -> GridConfig.Area? {

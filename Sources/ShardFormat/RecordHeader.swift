@@ -9,6 +9,8 @@ struct RecordHeader: Codable, Equatable {
         var nodata: Double?
         /// Only when it differs from the record's CRS.
         var crs: String?
+        /// Only for approximate warps: ``SensorMetadata/warpWindow``.
+        var window: [Double]?
     }
 
     var cell: [Int]
@@ -25,7 +27,7 @@ struct RecordHeader: Codable, Equatable {
         crs = r.crs
         attributes = r.attributes
         sensors = Dictionary(uniqueKeysWithValues: r.sensors.map {
-            ($0.sensor, Sensor(sources: $0.sources, nodata: $0.nodata, crs: $0.crs == r.crs ? nil : $0.crs))
+            ($0.sensor, Sensor(sources: $0.sources, nodata: $0.nodata, crs: $0.crs == r.crs ? nil : $0.crs, window: $0.warpWindow))
         })
     }
 
@@ -48,10 +50,13 @@ struct RecordHeader: Codable, Equatable {
         for (frame, placement) in zip(dataFrames, entry.placements) {
             let name = table[frame.sensorIndex]
             guard let s = sensors[name] else { return .failure(FormatProblem("sensor \(name) has a data frame but no header entry")) }
+            if let w = s.window, w.count != 4 || !w.allSatisfy(\.isFinite) || !(w[0] < w[2] && w[1] < w[3]) {
+                return .failure(FormatProblem("sensor \(name)'s window is not [minX, minY, maxX, maxY]"))
+            }
             out.append(SensorMetadata(
                 sensor: name, bands: bands[frame.sensorIndex], dtype: frame.dtype, shape: [frame.channels, frame.height, frame.width],
                 geotransform: placement.geotransform, crs: s.crs ?? crs, nodata: s.nodata, validFraction: placement.validFraction,
-                acquired: placement.acquired?.iso, sources: s.sources))
+                acquired: placement.acquired?.iso, sources: s.sources, warpWindow: s.window))
         }
         return .success(RecordMetadata(key: entry.key, cell: cell, split: split, footprint: footprint, crs: crs,
                                        sensors: out, attributes: attributes))

@@ -55,9 +55,14 @@ public struct SensorMetadata: Codable, Sendable, Equatable {
     /// earlier one): per scene, indices into `dataset.json`'s `inputs`, one file for all bands or one
     /// per band (band-separate scenes).
     public var sources: [[Int]]
+    /// `[minX, minY, maxX, maxY]` in `crs`: the ground of the warp the patch was cut from, kept
+    /// only for builds with an approximate transformation (`errorThreshold` above 0), whose pixels
+    /// depend on it; `nil` when the patch equals a warp of its own cell.
+    public var warpWindow: [Double]?
 
     public init(sensor: String, bands: [String], dtype: DType, shape: [Int], geotransform: [Double], crs: String,
-                nodata: Double? = nil, validFraction: Double = 1, acquired: String? = nil, sources: [[Int]] = []) {
+                nodata: Double? = nil, validFraction: Double = 1, acquired: String? = nil, sources: [[Int]] = [],
+                warpWindow: [Double]? = nil) {
         self.sensor = sensor
         self.bands = bands
         self.dtype = dtype
@@ -68,6 +73,7 @@ public struct SensorMetadata: Codable, Sendable, Equatable {
         self.validFraction = validFraction
         self.acquired = acquired
         self.sources = sources
+        self.warpWindow = warpWindow
     }
 
     /// Bytes of the raw array: C·H·W·size.

@@ -7,19 +7,24 @@ public struct WarpRecipe: Codable, Sendable, Equatable {
     public var sourceBands: [Int]
     /// Per band: `[XSCALE, YSCALE]` (`-wo`), destination pixels per source pixel, fixed for the build.
     public var kernelScale: [[Double]]
-    /// `-et`: 0, every pixel transformed exactly.
+    /// `-et`: 0 (the default), every pixel transformed exactly; above 0, GDAL's approximate
+    /// transformer, and records store the window they were warped in.
     public var errorThreshold: Double
+    /// `-wm` in MiB, stored when `errorThreshold` is above 0: GDAL then approximates over each
+    /// chunk of a warp, and the working memory decides the chunks.
+    public var warpMemoryMiB: Int?
     /// `-srcnodata` when the manifest sets `nodata`; absent: the sources' own nodata.
     public var srcNodata: Double?
     /// Pixels with a band outside `[low, high]` are invalid (the manifest's `validRange`).
     public var validRange: [Double]?
 
     public init(resampling: [String], sourceBands: [Int], kernelScale: [[Double]], errorThreshold: Double,
-                srcNodata: Double?, validRange: [Double]?) {
+                warpMemoryMiB: Int? = nil, srcNodata: Double?, validRange: [Double]?) {
         self.resampling = resampling
         self.sourceBands = sourceBands
         self.kernelScale = kernelScale
         self.errorThreshold = errorThreshold
+        self.warpMemoryMiB = errorThreshold > 0 ? warpMemoryMiB : nil
         self.srcNodata = srcNodata
         self.validRange = validRange
     }
@@ -34,6 +39,7 @@ public struct WarpRecipe: Codable, Sendable, Equatable {
             return "kernel scales are not pairs of positive numbers"
         }
         guard errorThreshold.isFinite, errorThreshold >= 0 else { return "error threshold \(errorThreshold)" }
+        if let m = warpMemoryMiB, !(1...(1 << 20)).contains(m) { return "warp memory \(m) MiB" }
         if let r = validRange, r.count != 2 || !(r[0] <= r[1]) { return "valid range \(r) is not [low, high]" }
         return nil
     }

@@ -36,6 +36,10 @@ struct ManifestTests {
                        at: ["$.grid.strid"])
         expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100}, "sensors": {}}"#, at: ["$.sensors"])
         expectProblems("{not json", at: ["$"])
+        for threshold in ["-0.5", "3", "\"0.1\""] {
+            expectProblems(#"{"name": "n", "grid": {"crs": "EPSG:32630", "patchSize": 100, "errorThreshold": \#(threshold)}, "sensors": [\#(Self.sensorA)]}"#,
+                           at: ["$.grid.errorThreshold"])
+        }
     }
 
     @Test("Non-integral pixels per patch name the sensor's gsd")

@@ -6,7 +6,7 @@ import Testing
 
 /// Rebuilds records with the `gdalwarp` and `gdal_translate` commands from what the dataset stores,
 /// following DATASETS.md ("Rebuilding a record") and nothing else: the sensor's `warp` recipe in
-/// `dataset.json`, the record's `sources`, geotransform and shape.
+/// `dataset.json`, the record's `sources`, geotransform, shape and (approximate warps) window.
 enum RecordRebuilder {
     /// Every record of `dir`, sensor by sensor, equals its rebuild byte for byte, and so does its mask.
     /// - Parameter manifestDirectory: the folder relative input paths are taken from.
@@ -36,7 +36,10 @@ enum RecordRebuilder {
     static func rebuild(_ s: SensorMetadata, recipe: WarpRecipe, inputs: [String], manifestDirectory: String) throws -> ([UInt8], [UInt8]) {
         let (c, h, w) = (s.shape[0], s.shape[1], s.shape[2])
         let gt = s.geotransform
-        let te = [gt[0], gt[3] + Double(h) * gt[5], gt[0] + Double(w) * gt[1], gt[3]]
+        // An approximate warp is rebuilt over the window it was cut from, with its working memory.
+        let te = s.warpWindow ?? [gt[0], gt[3] + Double(h) * gt[5], gt[0] + Double(w) * gt[1], gt[3]]
+        let patch = PixelWindow(x: Int(((gt[0] - te[0]) / gt[1]).rounded()), y: Int(((te[3] - gt[3]) / -gt[5]).rounded()), width: w, height: h)
+        let memory = recipe.warpMemoryMiB.map { ["-wm", "\($0)"] } ?? []
         let type = RasterDataType(rawValue: s.dtype.rawValue)!
         func file(_ scene: [Int], band: Int) -> String {
             let path = inputs[scene.count == 1 ? scene[0] : scene[band]]
@@ -68,12 +71,12 @@ enum RecordRebuilder {
             let scale = recipe.kernelScale[start]
             try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", s.crs, "-te"] + te.map { "\($0)" } + ["-tr", "\(gt[1])", "\(-gt[5])",
                 "-r", recipe.resampling[start], "-ot", type.gdalName, "-dstalpha", "-ovr", "NONE", "-et", "\(recipe.errorThreshold)",
-                "-wo", "XSCALE=\(scale[0])", "-wo", "YSCALE=\(scale[1])"]
+                "-wo", "XSCALE=\(scale[0])", "-wo", "YSCALE=\(scale[1])"] + memory
                 + (recipe.srcNodata.map { ["-srcnodata", "\($0)"] } ?? []) + sources + [out])
             let raster = try Raster(path: out)
-            let alpha: [Double] = try raster.read(bands: [bands.count + 1])
+            let alpha: [Double] = try raster.read(window: patch, bands: [bands.count + 1])
             for i in 0..<(h * w) where alpha[i] <= 0 { mask[i] = 0 }
-            for b in 1...bands.count { data += try bytes(raster, band: b, type: type) }
+            for b in 1...bands.count { data += try bytes(raster, window: patch, band: b, type: type) }
             start = end
         }
         // NaN and values outside validRange are never valid.
@@ -88,14 +91,14 @@ enum RecordRebuilder {
         return (data, mask)
     }
 
-    private static func bytes(_ raster: Raster, band: Int, type: RasterDataType) throws -> [UInt8] {
+    private static func bytes(_ raster: Raster, window: PixelWindow, band: Int, type: RasterDataType) throws -> [UInt8] {
         switch type {
-        case .uint8: try raster.read(bands: [band], as: UInt8.self)
-        case .int16: try raster.read(bands: [band], as: Int16.self).withUnsafeBytes { Array($0) }
-        case .uint16: try raster.read(bands: [band], as: UInt16.self).withUnsafeBytes { Array($0) }
-        case .int32: try raster.read(bands: [band], as: Int32.self).withUnsafeBytes { Array($0) }
-        case .float32: try raster.read(bands: [band], as: Float.self).withUnsafeBytes { Array($0) }
-        case .float64: try raster.read(bands: [band], as: Double.self).withUnsafeBytes { Array($0) }
+        case .uint8: try raster.read(window: window, bands: [band], as: UInt8.self)
+        case .int16: try raster.read(window: window, bands: [band], as: Int16.self).withUnsafeBytes { Array($0) }
+        case .uint16: try raster.read(window: window, bands: [band], as: UInt16.self).withUnsafeBytes { Array($0) }
+        case .int32: try raster.read(window: window, bands: [band], as: Int32.self).withUnsafeBytes { Array($0) }
+        case .float32: try raster.read(window: window, bands: [band], as: Float.self).withUnsafeBytes { Array($0) }
+        case .float64: try raster.read(window: window, bands: [band], as: Double.self).withUnsafeBytes { Array($0) }
         }
     }
 }

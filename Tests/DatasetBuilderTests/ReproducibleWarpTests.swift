@@ -12,7 +12,7 @@ import Testing
 struct ReproducibleWarpTests {
     /// A folder with two overlapping tiles of the Aberystwyth Sentinel-2 scene, one reprojected to
     /// EPSG:4326, and a manifest (inputs relative to it) for `blockCells`.
-    static func mosaicManifest(blockCells: Int) throws -> String {
+    static func mosaicManifest(blockCells: Int, errorThreshold: Double = 0) throws -> String {
         let folder = TestEnvironment.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: "\(folder)/tiles", withIntermediateDirectories: true)
         let s2 = TestEnvironment.real("aber_s2_20210527_epsg27700.tif")
@@ -20,7 +20,8 @@ struct ReproducibleWarpTests {
         try TestEnvironment.check("gdal_translate", ["-q", "-srcwin", "150", "0", "174", "339", s2, "\(folder)/b27700.tif"])
         try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", "EPSG:4326", "-r", "near", "\(folder)/b27700.tif", "\(folder)/tiles/b.tif"])
         let manifest = """
-        {"name": "mosaic", "grid": {"crs": "EPSG:32630", "patchSize": 960, "stride": 960, "blockCells": \(blockCells)},
+        {"name": "mosaic", "grid": {"crs": "EPSG:32630", "patchSize": 960, "stride": 960, "blockCells": \(blockCells),
+                  "errorThreshold": \(errorThreshold)},
          "sensors": [
            {"name": "s2", "inputs": ["tiles"], "dtype": "u16", "gsd": 20, "maxInvalidFraction": 0.5,
             "bands": [{"name": "b1", "resampling": "average"}, {"name": "b2", "resampling": "average"},
@@ -65,5 +66,45 @@ struct ReproducibleWarpTests {
         #expect(abs(own[0][0] - 0.5) < 1e-6 && abs(own[0][1] - 0.5) < 1e-6, "the EPSG:27700 tile: 10 m onto 20 m")
         #expect(recipe.kernelScale.allSatisfy { $0 == [min(own[0][0], own[1][0]), min(own[0][1], own[1][1])] }, "\(recipe.kernelScale) from \(own)")
         try RecordRebuilder.expectEveryRecordRebuilds(a.directory, manifestDirectory: folder)
+    }
+
+    /// `grid.errorThreshold` trades the exact transformation for GDAL's approximate one: what is
+    /// still guaranteed is determinism and a rebuild over the window each record stores.
+    @Test("errorThreshold 0.125: the same bytes for any --jobs and after a crash and resume; every record rebuilds with gdalwarp -et 0.125 over its stored window")
+    func approximateWarp() throws {
+        let manifest = try Self.mosaicManifest(blockCells: 3, errorThreshold: 0.125)
+        let folder = (manifest as NSString).deletingLastPathComponent
+        let one = try Fixtures.build(manifest, jobs: 1), two = try Fixtures.build(manifest, jobs: 2)
+        let a = try DatasetIndex.load(directory: one)
+        #expect(a.shards.map(\.sha256) == (try DatasetIndex.load(directory: two)).shards.map(\.sha256))
+        let recipe = try #require(a.sensor("s2")?.warp)
+        #expect(recipe.errorThreshold == 0.125 && recipe.warpMemoryMiB == 256)
+        let reader = try DatasetReader(directory: one)
+        #expect(try reader.locations().allSatisfy { try reader.metadata(at: $0).sensors.allSatisfy { $0.warpWindow != nil } })
+        try RecordRebuilder.expectEveryRecordRebuilds(one, manifestDirectory: folder)
+
+        // The exact build's records store no window, and the approximation really moved pixels.
+        let exact = try DatasetReader(directory: try Fixtures.build(try Self.mosaicManifest(blockCells: 3)))
+        #expect(exact.index.sensor("s2")?.warp?.warpMemoryMiB == nil)
+        var differing = 0, total = 0
+        let codec = ZstdCodec()
+        for location in reader.locations() {
+            let other = try #require(exact.locate(key: reader.key(at: location)))
+            #expect(try exact.metadata(at: other).sensors.allSatisfy { $0.warpWindow == nil })
+            let (x, y) = (try reader.readArray(at: location, sensor: "s2", codec: codec), try exact.readArray(at: other, sensor: "s2", codec: codec))
+            differing += zip(x, y).filter { $0 != $1 }.count
+            total += x.count
+        }
+        print("errorThreshold 0.125: \(differing) of \(total) s2 bytes differ from the exact build")
+        #expect(differing > 0)
+
+        // Killed after its first shard (8 records: the second block is cut mid-way) and resumed.
+        let out = TestEnvironment.temporaryDirectory() + "/crashed"
+        let crashed = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out, "--jobs", "2"],
+                                                     environment: ["GEOPAIRS_CRASH_AFTER_SHARDS": "1"])
+        #expect(crashed.status == 86)
+        let resumed = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out, "--jobs", "1"])
+        #expect(resumed.status == 0 && resumed.output.contains("resumed"), "\(resumed.errors)")
+        #expect(try DatasetIndex.load(directory: out).shards.map(\.sha256) == a.shards.map(\.sha256))
     }
 }

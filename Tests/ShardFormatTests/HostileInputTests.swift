@@ -99,6 +99,8 @@ struct HostileInputTests {
             ("\"footprint\":[", "\"footprint\":[1,", "footprint is not 4"),
             ("\"s2\":{", "\"s9\":{", "sensor s2 has a data frame but no header entry"),
             ("\"split\":", "\"split\":1,\"x\":", "not valid JSON"),
+            ("\"s2\":{", "\"s2\":{\"window\":[5,0,1,9],", "s2's window is not [minX, minY, maxX, maxY]"),
+            ("\"s2\":{", "\"s2\":{\"window\":[0,0,1],", "s2's window is not [minX, minY, maxX, maxY]"),
         ]
         for (from, to, expected) in replacements {
             var (dir, path, shard) = try Self.dataset()
