@@ -12,19 +12,41 @@ public struct RetrievalScores: Codable, Sendable, Equatable {
     }
 }
 
-/// The evaluation of `train-msad evaluate`: for every token of the query sensor in a split, is the
-/// nearest gallery-sensor token (cosine of the projected tokens) the one at the same record and
-/// position? Reported for the trained model, the same model at its random initialisation, and chance.
+/// One retrieval task: each query token looks for its own gallery token among a set of candidates.
+public struct RetrievalTask: Codable, Sendable, Equatable {
+    /// Mean number of candidates per query.
+    public var candidates: Double
+    public var trained: RetrievalScores
+    public var randomInit: RetrievalScores
+    /// The expected scores of a random ranking: per query min(1, k / candidates), averaged.
+    public var chance: RetrievalScores
+}
+
+/// The evaluation of `train-msad evaluate`. Every query-sensor token of a split looks for the
+/// gallery-sensor token of the same record and position (cosine of the projected tokens) among:
+/// - ``sameRecord``: the gallery tokens at the same position of every record — what MSAD trains
+///   (it contrasts records at each token position); chance 1/records;
+/// - ``samePosition``: the gallery tokens of the same record — what msad-dense adds (positions
+///   within a record); chance 1/G²;
+/// - ``allTokens``: every gallery token of the split (records × G²).
+///
+/// Each for the trained model, the same configuration at its random initialisation, and chance.
+/// Tokens with less than half their pixels valid in either sensor are neither queries nor
+/// candidates: nodata carries no signal to retrieve by.
 public struct RetrievalReport: Codable, Sendable, Equatable {
     public var split: String
     public var gallery: String
     public var query: String
     public var records: Int
-    /// Gallery size: records × G² tokens.
-    public var candidates: Int
-    public var trained: RetrievalScores
-    public var randomInit: RetrievalScores
-    public var chance: RetrievalScores
+    public var tokensPerRecord: Int
+    /// Tokens with at least half their pixels valid in both sensors: the queries of every task.
+    public var validTokens: Int
+    public var sameRecord: RetrievalTask
+    public var samePosition: RetrievalTask
+    public var allTokens: RetrievalTask
+
+    /// The least fraction of a token's pixels that must be valid, in both sensors, for it to count.
+    public static let minimumValidFraction = 0.5
 
     /// Evaluates `model` on `split` of `dataset`.
     public static func evaluate(model: MSADModel<Float>, dataset: String, split: String, gallery: String, query: String,
@@ -50,7 +72,9 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
                 throw TrainingError("the checkpoint's \(name) encoder takes \(sensor.channels)×\(side)×\(side) patches; \(dataset) has \(shape)")
             }
         }
+        let perRecord = model.tokensPerRecord
         var tokens: [[Float]] = [[], [], [], []]     // trained gallery, trained query, random gallery, random query
+        var valid: [Bool] = []                      // per token of every kept record
         var records = 0
         try loader.forEach { batch in
             let keep = (0..<batch.count).filter { !batch.isPadding[$0] }
@@ -60,19 +84,75 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
             for (slot, m) in [model, random].enumerated() {
                 let projected = [m.heads[g].forward(m.encoders[g].forward(pixels[0])), m.heads[q].forward(m.encoders[q].forward(pixels[1]))]
                 for (side, p) in projected.enumerated() {
-                    let rows = keep.flatMap { k in (k * model.tokensPerRecord)..<((k + 1) * model.tokensPerRecord) }
+                    let rows = keep.flatMap { k in (k * perRecord)..<((k + 1) * perRecord) }
                     tokens[2 * slot + side] += MSADDenseLoss.normalize(p.gatherRows(rows)).0.values
+                }
+            }
+            let fractions = [(g, gallery), (q, query)].map { index, name in
+                validFractions(batch[name]!, grid: model.config.grid, pixelsPerToken: model.config.sensors[index].pixelsPerToken)
+            }
+            for k in keep {
+                for t in 0..<perRecord {
+                    valid.append(fractions.allSatisfy { $0[k * perRecord + t] >= minimumValidFraction })
                 }
             }
             records += keep.count
         }
-        let n = records * model.tokensPerRecord, e = model.config.projection
-        func scores(_ a: [Float], _ b: [Float]) -> RetrievalScores {
-            score(gallery: Matrix(rows: n, cols: e, values: a), query: Matrix(rows: n, cols: e, values: b))
+        let n = records * perRecord, e = model.config.projection
+        let matrices = tokens.map { Matrix(rows: n, cols: e, values: $0) }
+        let usable = (0..<n).filter { valid[$0] }
+        guard !usable.isEmpty else {
+            throw TrainingError("no token of split \"\(split)\" has half its pixels valid in both \(gallery) and \(query)")
         }
-        return RetrievalReport(split: split, gallery: gallery, query: query, records: records, candidates: n,
-                               trained: scores(tokens[0], tokens[1]), randomInit: scores(tokens[2], tokens[3]),
-                               chance: RetrievalScores(top1: min(1, 1 / Double(n)), top5: min(1, 5 / Double(n))))
+        // Candidate sets, each a list of token rows (row = record · G² + position).
+        let byPosition = (0..<perRecord).map { p in usable.filter { $0 % perRecord == p } }
+        let byRecord = (0..<records).map { r in usable.filter { $0 / perRecord == r } }
+        func task(_ groups: [[Int]]) -> RetrievalTask {
+            // A query among m candidates: chance min(1, k/m) at top-k; m queries share the group.
+            var chance1 = 0.0, chance5 = 0.0, pairs = 0.0
+            for group in groups where !group.isEmpty {
+                let m = Double(group.count)
+                chance1 += m * min(1, 1 / m)
+                chance5 += m * min(1, 5 / m)
+                pairs += m * m
+            }
+            let queries = Double(usable.count)
+            return RetrievalTask(
+                candidates: pairs / queries,
+                trained: score(gallery: matrices[0], query: matrices[1], groups: groups),
+                randomInit: score(gallery: matrices[2], query: matrices[3], groups: groups),
+                chance: RetrievalScores(top1: chance1 / queries, top5: chance5 / queries))
+        }
+        return RetrievalReport(split: split, gallery: gallery, query: query, records: records, tokensPerRecord: perRecord,
+                               validTokens: usable.count, sameRecord: task(byPosition), samePosition: task(byRecord),
+                               allTokens: task([usable]))
+    }
+
+    /// Per record and token (row-major over the G×G grid), the fraction of the token's pixels valid.
+    static func validFractions(_ batch: SensorBatch, grid: Int, pixelsPerToken p: Int) -> [Double] {
+        let side = grid * p
+        return batch.withUnsafeMask { mask in
+            var out = [Double](repeating: 0, count: batch.shape[0] * grid * grid)
+            for b in 0..<batch.shape[0] {
+                for y in 0..<side {
+                    for x in 0..<side where mask[(b * side + y) * side + x] != 0 {
+                        out[(b * grid + y / p) * grid + x / p] += 1
+                    }
+                }
+            }
+            return out.map { $0 / Double(p * p) }
+        }
+    }
+
+    /// Over every group of token rows: query row i should find gallery row i among the group's rows.
+    static func score(gallery: Matrix<Float>, query: Matrix<Float>, groups: [[Int]]) -> RetrievalScores {
+        var hits = (0.0, 0.0), queries = 0
+        for group in groups where !group.isEmpty {
+            let s = score(gallery: gallery.gatherRows(group), query: query.gatherRows(group))
+            hits = (hits.0 + s.top1 * Double(group.count), hits.1 + s.top5 * Double(group.count))
+            queries += group.count
+        }
+        return RetrievalScores(top1: hits.0 / Double(max(1, queries)), top5: hits.1 / Double(max(1, queries)))
     }
 
     /// Row i of `query` should find row i of `gallery` (both L2-normalised). A query counts as a hit

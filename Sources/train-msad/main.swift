@@ -113,13 +113,19 @@ let train = Subcommand(
 }
 
 let evaluate = Subcommand(
-    name: "evaluate", summary: "cross-sensor token retrieval top-1/top-5: the checkpoint, its random init, chance",
+    name: "evaluate", summary: "cross-sensor token retrieval, top-1/top-5, three ways: the checkpoint, its random init, chance",
     usage: "evaluate DIR --checkpoint FILE --sensors A,B [--split val] [--batch B] [--blas-threads T] [--json]",
     help: """
-    For every token of sensor B in the split: is the nearest sensor-A token (cosine of the projected
-    tokens, over all records × G² tokens of the split) the one at the same record and position?
-    Reports top-1 and top-5 for the checkpoint, for the same model at its random initialisation (same
-    configuration and seed), and for chance (1/N, 5/N).
+    Every sensor-B token of the split looks for the sensor-A token of the same record and position
+    (cosine of the projected tokens) among:
+      same position, across records   the sensor-A tokens at that position of every record: what
+                                      MSAD trains (it contrasts records token by token); chance 1/records
+      same record, across positions   the sensor-A tokens of the same record: what msad-dense adds;
+                                      chance 1/G²
+      all tokens                      every sensor-A token of the split: records × G²
+    Each with top-1 and top-5 for the checkpoint, for the same configuration at its random
+    initialisation (same seed), and for chance. Tokens with less than half their pixels valid in
+    either sensor are left out, as queries and as candidates.
       --checkpoint FILE  a checkpoint-NNNNNN.safetensors of train-msad
       --sensors A,B      gallery sensor A, query sensor B
       --split S          default val
@@ -146,10 +152,14 @@ let evaluate = Subcommand(
         print(String(decoding: try e.encode(r), as: UTF8.self))
         return .success
     }
-    print("retrieval of \(r.query) tokens among \(r.gallery) tokens, split \(r.split), \(path): \(r.records) records × \(model.tokensPerRecord) tokens = \(r.candidates) candidates")
-    print("                      top-1    top-5")
-    for (label, s) in [("trained", r.trained), ("random init", r.randomInit), ("chance", r.chance)] {
-        print(label.padding(toLength: 20, withPad: " ", startingAt: 0) + String(format: "  %6.4f   %6.4f", s.top1, s.top5))
+    let excluded = r.records * r.tokensPerRecord - r.validTokens
+    print("retrieval of \(r.query) tokens among \(r.gallery) tokens, split \(r.split), \(path): \(r.records) records × \(r.tokensPerRecord) tokens; "
+          + "\(r.validTokens) tokens with at least half their pixels valid in both sensors (\(excluded) left out)")
+    print("                                  candidates   trained top-1/top-5   random init top-1/top-5   chance top-1/top-5")
+    for (label, t) in [("same position, across records", r.sameRecord), ("same record, across positions", r.samePosition), ("all tokens", r.allTokens)] {
+        let cells = [t.trained, t.randomInit, t.chance].map { String(format: "%7.2f %% %7.2f %%", 100 * $0.top1, 100 * $0.top5) }
+        print(label.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%12.1f", t.candidates)
+              + "   " + cells.joined(separator: "     "))
     }
     return .success
 }

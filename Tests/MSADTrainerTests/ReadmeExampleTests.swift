@@ -17,7 +17,7 @@ struct TrainerReadmeExampleTests {
     func example() throws {
         let run = TestEnvironment.temporaryDirectory() + "/run"
         let report = try trainAndEvaluate(dataset: try TrainerFixtures.correlatedDataset(), run: run)
-        #expect(report.records == 8 && report.candidates == 32)
+        #expect(report.records == 8 && report.allTokens.candidates == 32)
         #expect(try TrainerTests.losses(run).count == 20)
     }
 }

@@ -6,7 +6,9 @@ enum TrainerFixtures {
     /// A synthetic two-sensor dataset whose sensors see the same ground: `fine` (u16 2×8×8, 10 m)
     /// holds a random field and its square; `coarse` (f32 1×4×4, 20 m) the 2×2 means of the field
     /// plus noise. 20 train and 8 val records in shards of 7.
-    static func correlatedDataset(train: Int = 20, val: Int = 8) throws -> String {
+    /// - Parameter maskedVal: in `fine`, even val records have their top-left 4×4 pixels invalid,
+    ///   odd ones 8 of the 16 bottom-right pixels (half valid: still enough for the evaluation).
+    static func correlatedDataset(train: Int = 20, val: Int = 8, maskedVal: Bool = false) throws -> String {
         let dir = TestEnvironment.temporaryDirectory() + "/dataset"
         let sensors = [SensorSchema(name: "fine", bands: ["v", "v2"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
                        SensorSchema(name: "coarse", bands: ["m"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
@@ -22,14 +24,23 @@ enum TrainerFixtures {
                 return Float(mean + Double.random(in: -5...5, using: &g))
             }
             let x = Double(i) * 80
+            var mask: [UInt8]?
+            if maskedVal && i >= train {
+                var m = [UInt8](repeating: 1, count: 64)
+                let pixels = i % 2 == 0 ? (0..<16).map { ($0 / 4) * 8 + $0 % 4 } : (0..<8).map { (4 + $0 / 4) * 8 + 4 + $0 % 4 }
+                for p in pixels { m[p] = 0 }
+                mask = m
+            }
+            let fineValid = Double(mask?.filter { $0 != 0 }.count ?? 64) / 64
             let meta = RecordMetadata(
                 key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: [x, 0, x + 80, 80],
                 crs: "EPSG:32631",
-                sensors: [SensorMetadata(sensor: "fine", bands: ["v", "v2"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631"),
+                sensors: [SensorMetadata(sensor: "fine", bands: ["v", "v2"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631",
+                                         validFraction: fineValid),
                           SensorMetadata(sensor: "coarse", bands: ["m"], dtype: .f32, shape: [1, 4, 4], geotransform: [x, 20, 0, 80, 0, -20], crs: "EPSG:32631")])
             let a = fine.flatMap { v in [UInt8(v & 0xFF), UInt8(v >> 8)] }
             let b = coarse.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
-            try writer.append(try encoder.encode(Record(metadata: meta, arrays: [a, b])))
+            try writer.append(try encoder.encode(Record(metadata: meta, arrays: [a, b], masks: [mask, nil])))
         }
         _ = try writer.finish(name: "correlated", grid: GridInfo(crs: "EPSG:32631", patchSize: 80, stride: 80), manifest: nil, inputs: [])
         return dir
