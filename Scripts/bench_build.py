@@ -33,10 +33,19 @@ def run(cmd, **kw):
     subprocess.run(cmd, check=True, **kw)
 
 
+def busy_seconds():
+    """CPU seconds the whole machine has spent busy (user + nice + system + irq + softirq)."""
+    with open("/proc/stat") as f:
+        fields = [int(v) for v in f.readline().split()[1:]]
+    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
+
+
 def timed(label, fn):
-    """Runs fn in a forked child; returns (seconds, peak RSS in MB of the processes it started).
+    """Runs fn in a forked child; returns (seconds, peak RSS in MB of the processes it started, CPU
+    seconds that processes outside the step used meanwhile, from /proc/stat less the step's own).
     (RUSAGE_CHILDREN only ever grows, so each step gets a fresh process to measure.)"""
     read_end, write_end = os.pipe()
+    before = busy_seconds()
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -47,16 +56,18 @@ def timed(label, fn):
         except Exception as e:  # reported by the parent through the exit code
             print(f"{label} failed: {e}", file=sys.stderr)
             code = 1
-        os.write(write_end, str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss).encode())
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        os.write(write_end, f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}".encode())
         os._exit(code)
     os.close(write_end)
-    peak = int(os.read(read_end, 64) or b"0")
+    peak_kb, own_cpu = (os.read(read_end, 128).decode() or "0 0").split()
     _, status = os.waitpid(pid, 0)
     seconds = time.perf_counter() - start
     if status != 0:
         sys.exit(f"benchmark step failed: {label}")
-    print(f"  {label}: {seconds:.1f} s", file=sys.stderr)
-    return seconds, peak / 1024
+    outside = max(0.0, busy_seconds() - before - float(own_cpu))
+    print(f"  {label}: {seconds:.1f} s, outside CPU {outside:.1f} s", file=sys.stderr)
+    return seconds, int(peak_kb) / 1024, outside
 
 
 def make_inputs():

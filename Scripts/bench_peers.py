@@ -14,52 +14,15 @@ Usage: bench_peers.py [--repetitions N] [--case large|small|both]
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_build  # noqa: E402  (inputs and paths shared with the build benchmark)
 
 CASES = {"large": (960, 5, 30), "small": (320, 10, 40)}  # patch m, high-resolution gsd, DEM gsd
-
-
-def busy_seconds():
-    """CPU seconds the whole machine has spent busy (user + nice + system + irq + softirq)."""
-    with open("/proc/stat") as f:
-        fields = [int(v) for v in f.readline().split()[1:]]
-    return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
-
-
-def timed(fn):
-    """Runs fn in a forked child: seconds, peak RSS (MB) of the processes it started, and CPU
-    seconds that processes outside the step used meanwhile."""
-    read_end, write_end = os.pipe()
-    before = busy_seconds()
-    start = time.perf_counter()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_end)
-        code = 0
-        try:
-            fn()
-        except Exception as e:  # reported through the exit code
-            print(f"step failed: {e}", file=sys.stderr)
-            code = 1
-        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        os.write(write_end, f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}".encode())
-        os._exit(code)
-    os.close(write_end)
-    peak_kb, own_cpu = os.read(read_end, 128).decode().split()
-    _, status = os.waitpid(pid, 0)
-    seconds = time.perf_counter() - start
-    if status != 0:
-        sys.exit("benchmark step failed")
-    outside = max(0.0, busy_seconds() - before - float(own_cpu))
-    return seconds, int(peak_kb) / 1024, outside
 
 
 def manifest(case, tiles, error_threshold):
@@ -122,9 +85,7 @@ def main():
         runs = {label: [] for label in labelled}
         for rep in range(args.repetitions):
             for label, fn in labelled.items():
-                runs[label].append(timed(fn))
-                s, rss, outside = runs[label][-1]
-                print(f"  {case} rep {rep + 1}: {label}: {s:.1f} s, {rss:.0f} MB, outside CPU {outside:.1f} s", file=sys.stderr)
+                runs[label].append(bench_build.timed(f"{case} rep {rep + 1}: {label}", fn))
         median = {label: statistics.median(r[0] for r in rs) for label, rs in runs.items()}
         exact, approx = median["build-dataset --jobs 2, errorThreshold 0"], median["build-dataset --jobs 2, errorThreshold 0.125"]
         floor_exact = median["floor: gdalwarp -et 0 of each whole input + zstd"]
