@@ -123,9 +123,9 @@ let evaluate = Subcommand(
       same record, across positions   the sensor-A tokens of the same record: what msad-dense adds;
                                       chance 1/G²
       all tokens                      every sensor-A token of the split: records × G²
-    Each with top-1 and top-5 for the checkpoint, for the same configuration at its random
-    initialisation (same seed), and for chance. Tokens with less than half their pixels valid in
-    either sensor are left out, as queries and as candidates.
+    Each with top-1 and top-5 for the checkpoint, for the same configuration at its random init
+    (same seed), and for chance. Tokens with less than half their pixels valid in either sensor
+    are left out, as queries and as candidates.
       --checkpoint FILE  a checkpoint-NNNNNN.safetensors of train-msad
       --sensors A,B      gallery sensor A, query sensor B
       --split S          default val
