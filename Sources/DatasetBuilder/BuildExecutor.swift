@@ -41,6 +41,7 @@ public enum BuildExecutor {
         let start = Date()
         let manifest = plan.manifest
         let warpOptions = warpOptions(manifest)
+        BlockCache.resize(to: plan.blockCacheBytes(jobs: jobs))
         let inputs = inputSizes(plan.inputFiles).map { InputFile(path: manifest.displayPath($0.path), bytes: $0.bytes) }
         let buildFingerprint = try fingerprint(manifest, inputs: inputs, parts: part?.count)
         if let part {

@@ -13,9 +13,9 @@ enum GDALRuntime {
         // failing call is turned into a `RasterError` carrying GDAL's own message, which GDAL keeps
         // per thread (`CPLGetLastErrorMsg`) whatever handler is installed.
         CPLSetErrorHandler(CPLQuietErrorHandler)
-        // Block cache: 512 MiB is plenty for block-wise warps. `GDAL_CACHEMAX` is read once, so
-        // the setter is used (CPLSetConfigOption would be process-wide and too late).
-        GDALSetCacheMax64(512 << 20)
+        // Block cache: 512 MiB unless the user set GDAL_CACHEMAX (which GDAL reads itself); a
+        // build sizes it to its warps (`BlockCache.resize`).
+        if BlockCache.userSetting == nil { GDALSetCacheMax64(Int64(BlockCache.defaultBytes)) }
         for (key, value, _) in VirtualFileSystem.networkDefaults where key != remoteOpenOption.0 && CPLGetConfigOption(key, nil) == nil {
             CPLSetConfigOption(key, value)
         }
