@@ -105,27 +105,40 @@ class Model(nn.Module):
         self.encoders = nn.ModuleDict({s["name"]: Encoder(s, c) for s in c["sensors"]})
         self.heads = nn.ModuleDict({s["name"]: Head(c["width"], c["projection"]) for s in c["sensors"]})
 
-    def forward(self, batch):  # {sensor: [B,C,H,W]} → loss
+    def forward(self, batch, masks=None):  # {sensor: [B,C,H,W]}, {sensor: [B,H,W]} → loss
         c = self.config
         names = [s["name"] for s in c["sensors"]]
         projected = {n: self.heads[n](self.encoders[n](batch[n])) for n in names}  # [B, T, E]
+        usable = {s["name"]: token_usable(masks[s["name"]], c["grid"], s["pixelsPerToken"]) if masks else
+                  torch.ones(projected[s["name"]].shape[:2], dtype=torch.bool) for s in c["sensors"]}
         pairs = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]]
         loss = 0
         for a, b in pairs:
             pair = msad if c["loss"] == "msad" else msad_dense
-            loss = loss + pair(projected[a], projected[b], c) / len(pairs)
+            loss = loss + pair(projected[a], projected[b], usable[a] & usable[b], c) / len(pairs)
         return loss
+
+
+def token_usable(mask, grid, p):
+    """[B,H,W] validity → [B, G²]: a token counts when at least half its p×p pixels are valid."""
+    fraction = F.avg_pool2d(mask[:, None].double(), kernel_size=p)  # [B, 1, G, G], row-major tokens
+    return (fraction >= 0.5).reshape(mask.shape[0], grid * grid)
 
 
 def soft_ce(logits, targets):
     return -(targets * torch.log_softmax(logits, dim=1)).sum(1).mean()
 
 
-def msad(pa, pb, c):
-    tau, eps, n = c["temperature"], c["smoothing"], pa.shape[0]
+def msad(pa, pb, usable, c):
+    """Per token position, the records whose token counts in both sensors; positions with fewer
+    than two such records are left out of the mean."""
+    tau, eps = c["temperature"], c["smoothing"]
     losses = []
     for i in range(pa.shape[1]):
-        a, b = pa[:, i], pb[:, i]
+        keep = usable[:, i]
+        if int(keep.sum()) < 2:
+            continue
+        a, b, n = pa[keep, i], pb[keep, i], int(keep.sum())
         logits = b @ a.T / tau
         with torch.no_grad():
             targets = torch.softmax((a @ a.T + b @ b.T) / 2 * tau, dim=1)
@@ -134,9 +147,11 @@ def msad(pa, pb, c):
     return torch.stack(losses).mean()  # torch.stack keeps the gradient (torch.tensor(list) would cut it)
 
 
-def msad_dense(pa, pb, c):
-    na = F.normalize(pa.reshape(-1, pa.shape[-1]), dim=1, eps=1e-12)
-    nb = F.normalize(pb.reshape(-1, pb.shape[-1]), dim=1, eps=1e-12)
+def msad_dense(pa, pb, usable, c):
+    """Every token that counts in both sensors; the others are neither positives nor negatives."""
+    keep = usable.reshape(-1)
+    na = F.normalize(pa.reshape(-1, pa.shape[-1])[keep], dim=1, eps=1e-12)
+    nb = F.normalize(pb.reshape(-1, pb.shape[-1])[keep], dim=1, eps=1e-12)
     logits = na @ nb.T / c["temperature"]
     labels = torch.arange(logits.shape[0])
     return (F.cross_entropy(logits, labels) + F.cross_entropy(logits.T, labels)) / 2
@@ -156,8 +171,10 @@ def main():
     model = Model(config)
     missing, unexpected = model.load_state_dict({k: torch.from_numpy(v) for k, v in weights.items()}, strict=True)
     batch = {s["name"]: torch.from_numpy(reference[f"batch.{s['name']}"]) for s in config["sensors"]}
+    masks = {s["name"]: torch.from_numpy(reference[f"mask.{s['name']}"]) for s in config["sensors"]}
+    excluded = sum(int((~token_usable(masks[s["name"]], config["grid"], s["pixelsPerToken"])).sum()) for s in config["sensors"])
 
-    loss = model(batch)
+    loss = model(batch, masks)
     loss.backward()
     ours = float(ref_meta["loss"])
     loss_error = abs(loss.item() - ours) / max(abs(loss.item()), 1e-12)
@@ -178,7 +195,7 @@ def main():
     print(f"PyTorch {torch.__version__} vs GeoPairs ({config['loss']}, {count} parameter tensors): "
           f"loss {loss.item():.6f} vs {ours:.6f} (rel. error {loss_error:.1e}); "
           f"largest gradient rel. error {worst:.1e} ({worst_name}; key biases, true gradient 0: {zero_worst:.1e} of the "
-          f"gradient norm) — {'agree' if ok else 'DISAGREE'} (limit 1e-3)")
+          f"gradient norm; {excluded} tokens under half valid left out) — {'agree' if ok else 'DISAGREE'} (limit 1e-3)")
 
     if args.bench:
         optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, weight_decay=0.05)
@@ -186,7 +203,7 @@ def main():
         for _ in range(args.bench + 2):
             start = time.perf_counter()
             optimizer.zero_grad()
-            model(batch).backward()
+            model(batch, masks).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             times.append(time.perf_counter() - start)

@@ -41,15 +41,19 @@ public struct MSADObjective<T: BLASScalar>: Sendable {
 
     /// - Parameters:
     ///   - za, zb: (batch · tokens)×D encoder tokens, row `k · tokens + i` = record k, token i.
+    ///   - usable: per row, whether the token counts in both sensors (``TokenValidity``); `nil`: all.
+    ///     A position contrasts its usable records only, and counts when it has two or more; the
+    ///     loss is the mean over the positions that count.
     /// - Returns: the loss, gradients for the tokens and for both heads.
-    public func evaluate(za: Matrix<T>, zb: Matrix<T>, batch: Int, tokens: Int, headA: ProjectionHead<T>, headB: ProjectionHead<T>)
+    public func evaluate(za: Matrix<T>, zb: Matrix<T>, batch: Int, tokens: Int, headA: ProjectionHead<T>, headB: ProjectionHead<T>,
+                         usable: [Bool]? = nil)
         -> (loss: T, dza: Matrix<T>, dzb: Matrix<T>, headA: ProjectionHead<T>, headB: ProjectionHead<T>) {
         let pa = headA.forward(za), pb = headB.forward(zb)
         var dpa = Matrix<T>(zeros: pa.rows, pa.cols), dpb = Matrix<T>(zeros: pb.rows, pb.cols)
         var loss: T = 0
-        let share = 1 / T(tokens)
-        for i in 0..<tokens {
-            let rows = (0..<batch).map { $0 * tokens + i }
+        let positions = (0..<tokens).map { i in (0..<batch).map { $0 * tokens + i }.filter { usable?[$0] ?? true } }.filter { $0.count >= 2 }
+        let share = 1 / T(max(1, positions.count))
+        for rows in positions {
             let (l, da, db) = MSADLoss.pair(pa.gatherRows(rows), pb.gatherRows(rows), temperature: temperature, smoothing: smoothing)
             loss += l * share
             dpa.scatterAddRows(rows, da.scaled(share))
@@ -66,8 +70,19 @@ public struct MSADObjective<T: BLASScalar>: Sendable {
 /// other token of sensor b in the batch (other positions of the same record included) is a negative;
 /// both directions are averaged. Default τ = 0.1.
 public enum MSADDenseLoss {
-    public static func evaluate<T: BLASScalar>(za: Matrix<T>, zb: Matrix<T>, temperature tau: T = T(0.1))
+    /// - Parameter usable: per row, whether the token counts in both sensors (``TokenValidity``);
+    ///   `nil`: all. Tokens that do not count are neither positives nor negatives.
+    public static func evaluate<T: BLASScalar>(za: Matrix<T>, zb: Matrix<T>, temperature tau: T = T(0.1), usable: [Bool]? = nil)
         -> (loss: T, dza: Matrix<T>, dzb: Matrix<T>) {
+        if let usable, usable.contains(false) {
+            let rows = usable.indices.filter { usable[$0] }
+            var dza = Matrix<T>(zeros: za.rows, za.cols), dzb = Matrix<T>(zeros: zb.rows, zb.cols)
+            guard !rows.isEmpty else { return (0, dza, dzb) }
+            let (loss, da, db) = evaluate(za: za.gatherRows(rows), zb: zb.gatherRows(rows), temperature: tau)
+            dza.scatterAddRows(rows, da)
+            dzb.scatterAddRows(rows, db)
+            return (loss, dza, dzb)
+        }
         let (na, ia) = normalize(za), (nb, ib) = normalize(zb)
         let logits = na.matmul(nb, transposeOther: true).scaled(1 / tau)       // N×N, positives on the diagonal
         let (loss, g) = Softmax.diagonalCrossEntropyBothWays(logits)

@@ -27,8 +27,11 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
     }
 
     /// The loss of one batch and the gradient of every parameter.
-    /// - Parameter pixels: per sensor (in ``ModelConfig/sensors`` order), its token pixels.
-    public func lossAndGradient(_ pixels: [Matrix<T>], records: Int) -> (loss: T, gradient: MSADModel<T>) {
+    /// - Parameters:
+    ///   - pixels: per sensor (in ``ModelConfig/sensors`` order), its token pixels.
+    ///   - usable: per sensor, per token, whether it counts (``TokenValidity``); a pair of sensors
+    ///     compares the tokens that count in both. `nil`: every token counts.
+    public func lossAndGradient(_ pixels: [Matrix<T>], records: Int, usable: [[Bool]]? = nil) -> (loss: T, gradient: MSADModel<T>) {
         precondition(pixels.count == encoders.count, "one token-pixel matrix per sensor")
         let traces = pixels.indices.map { encoders[$0].trace(pixels[$0]) }
         let z = traces.indices.map { encoders[$0].tokens(traces[$0]) }
@@ -38,15 +41,16 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
         let share = 1 / T(pairs.count)
         var loss: T = 0
         for (a, b) in pairs {
+            let both = usable.map { zip($0[a], $0[b]).map { $0 && $1 } }
             let l: T, dza: Matrix<T>, dzb: Matrix<T>, ga: ProjectionHead<T>, gb: ProjectionHead<T>
             switch config.loss {
             case .msad:
                 let objective = MSADObjective<T>(temperature: T(config.temperature), smoothing: T(config.smoothing))
                 (l, dza, dzb, ga, gb) = objective.evaluate(za: z[a], zb: z[b], batch: records, tokens: tokensPerRecord,
-                                                          headA: heads[a], headB: heads[b])
+                                                          headA: heads[a], headB: heads[b], usable: both)
             case .msadDense:
                 let pa = heads[a].forward(z[a]), pb = heads[b].forward(z[b])
-                let (dense, dpa, dpb) = MSADDenseLoss.evaluate(za: pa, zb: pb, temperature: T(config.temperature))
+                let (dense, dpa, dpb) = MSADDenseLoss.evaluate(za: pa, zb: pb, temperature: T(config.temperature), usable: both)
                 l = dense
                 (dza, ga) = heads[a].backward(z[a], dpa)
                 (dzb, gb) = heads[b].backward(z[b], dpb)

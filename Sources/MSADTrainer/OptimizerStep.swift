@@ -10,8 +10,9 @@ public enum OptimizerStep {
     /// - Returns: the loss, the gradient norm before clipping and the (unclipped) gradient.
     @discardableResult
     public static func take(model: inout MSADModel<Float>, optimizer: inout AdamW<Float>, pixels: [Matrix<Float>], records: Int,
-                            learningRate: Float, clipNorm: Float, decay: [Bool]) -> (loss: Float, gradientNorm: Float, gradient: MSADModel<Float>) {
-        let (loss, gradient) = model.lossAndGradient(pixels, records: records)
+                            usable: [[Bool]]? = nil, learningRate: Float, clipNorm: Float, decay: [Bool])
+        -> (loss: Float, gradientNorm: Float, gradient: MSADModel<Float>) {
+        let (loss, gradient) = model.lossAndGradient(pixels, records: records, usable: usable)
         var gradients = gradient.flattened
         let norm = clipGlobalNorm(&gradients, maxNorm: clipNorm)
         guard loss.isFinite, norm.isFinite else { return (loss, norm, gradient) }

@@ -31,22 +31,18 @@ public struct RetrievalTask: Codable, Sendable, Equatable {
 /// - ``allTokens``: every gallery token of the split (records × G²).
 ///
 /// Each for the trained model, the same configuration at its random initialisation, and chance.
-/// Tokens with less than half their pixels valid in either sensor are neither queries nor
-/// candidates: nodata carries no signal to retrieve by.
+/// Tokens that do not count in either sensor (``TokenValidity``) are neither queries nor candidates.
 public struct RetrievalReport: Codable, Sendable, Equatable {
     public var split: String
     public var gallery: String
     public var query: String
     public var records: Int
     public var tokensPerRecord: Int
-    /// Tokens with at least half their pixels valid in both sensors: the queries of every task.
+    /// Tokens that count in both sensors (``TokenValidity``): the queries of every task.
     public var validTokens: Int
     public var sameRecord: RetrievalTask
     public var samePosition: RetrievalTask
     public var allTokens: RetrievalTask
-
-    /// The least fraction of a token's pixels that must be valid, in both sensors, for it to count.
-    public static let minimumValidFraction = 0.5
 
     /// Evaluates `model` on `split` of `dataset`.
     public static func evaluate(model: MSADModel<Float>, dataset: String, split: String, gallery: String, query: String,
@@ -88,13 +84,11 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
                     tokens[2 * slot + side] += MSADDenseLoss.normalize(p.gatherRows(rows)).0.values
                 }
             }
-            let fractions = [(g, gallery), (q, query)].map { index, name in
-                validFractions(batch[name]!, grid: model.config.grid, pixelsPerToken: model.config.sensors[index].pixelsPerToken)
+            let usable = [(g, gallery), (q, query)].map { index, name in
+                TokenValidity.usable(batch[name]!, grid: model.config.grid, pixelsPerToken: model.config.sensors[index].pixelsPerToken)
             }
             for k in keep {
-                for t in 0..<perRecord {
-                    valid.append(fractions.allSatisfy { $0[k * perRecord + t] >= minimumValidFraction })
-                }
+                for t in 0..<perRecord { valid.append(usable[0][k * perRecord + t] && usable[1][k * perRecord + t]) }
             }
             records += keep.count
         }
@@ -126,22 +120,6 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
         return RetrievalReport(split: split, gallery: gallery, query: query, records: records, tokensPerRecord: perRecord,
                                validTokens: usable.count, sameRecord: task(byPosition), samePosition: task(byRecord),
                                allTokens: task([usable]))
-    }
-
-    /// Per record and token (row-major over the G×G grid), the fraction of the token's pixels valid.
-    static func validFractions(_ batch: SensorBatch, grid: Int, pixelsPerToken p: Int) -> [Double] {
-        let side = grid * p
-        return batch.withUnsafeMask { mask in
-            var out = [Double](repeating: 0, count: batch.shape[0] * grid * grid)
-            for b in 0..<batch.shape[0] {
-                for y in 0..<side {
-                    for x in 0..<side where mask[(b * side + y) * side + x] != 0 {
-                        out[(b * grid + y / p) * grid + x / p] += 1
-                    }
-                }
-            }
-            return out.map { $0 / Double(p * p) }
-        }
     }
 
     /// Over every group of token rows: query row i should find gallery row i among the group's rows.

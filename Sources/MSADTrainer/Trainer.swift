@@ -156,7 +156,9 @@ public final class Trainer {
                 batch[options.sensors[i]]!.withUnsafeValues { model.encoders[i].embedding.tokens($0, records: batch.count) }
             }
             let rate = schedule.rate(at: step)
+            let usable = TokenValidity.usable(batch, model: model.config, names: options.sensors)
             let (loss, norm, gradient) = OptimizerStep.take(model: &model, optimizer: &optimizer, pixels: pixels, records: batch.count,
+                                                            usable: usable,
                                                             learningRate: rate, clipNorm: Float(options.clipNorm), decay: decay)
             guard loss.isFinite, norm.isFinite else {
                 throw TrainingError("step \(step + 1): the loss is \(loss) and the gradient norm \(norm); the model was not updated (lower --lr, or check the data)")
@@ -210,10 +212,12 @@ public final class Trainer {
         }
     }
 
-    /// The first batch's pixels (as the encoders see them), loss and gradients, for the PyTorch cross-check.
+    /// The first batch's pixels (as the encoders see them), masks, loss and gradients, for the PyTorch cross-check.
     private func saveReference(batch: Batch, loss: Float, gradient: MSADModel<Float>) throws {
-        let pixels = options.sensors.map { name in
-            NamedTensor(name: "batch.\(name)", shape: batch[name]!.shape, values: batch[name]!.values)
+        let pixels = options.sensors.flatMap { name in
+            let s = batch[name]!
+            return [NamedTensor(name: "batch.\(name)", shape: s.shape, values: s.values),
+                    NamedTensor(name: "mask.\(name)", shape: [s.shape[0], s.shape[2], s.shape[3]], values: s.validity.map(Float.init))]
         }
         try SafeTensors.write(pixels + gradient.tensors(prefix: "grad."), metadata: ["loss": "\(loss)"],
                               to: runDirectory + "/" + Self.referenceFile)

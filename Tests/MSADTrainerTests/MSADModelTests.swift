@@ -32,6 +32,29 @@ struct MSADModelTests {
         #expect(maxRelativeError(gradient.flattened, numeric) < 1e-6)
     }
 
+    /// Per sensor, tokens that do not count: record 0's token 1 in `a`, record 2's token 3 in `b`,
+    /// and in `c` token 2 of records 0 and 1 (so position 2 of pairs with `c` has one record left).
+    static let usable: [[Bool]] = [(0..<12).map { $0 != 1 }, (0..<12).map { $0 != 11 }, (0..<12).map { $0 != 2 && $0 != 6 }]
+
+    @Test("Tokens that do not count change the loss (an all-true mask does not); msad-dense's gradient still equals finite differences (msad's: the PyTorch cross-check)",
+          arguments: [LossKind.msad, .msadDense])
+    func maskedGradient(loss: LossKind) {
+        let (model, pixels) = Self.tinyModel(loss)
+        let (value, gradient) = model.lossAndGradient(pixels, records: 3, usable: Self.usable)
+        #expect(value != model.lossAndGradient(pixels, records: 3).loss)
+        // All-true is the same as no mask.
+        let all = Self.usable.map { $0.map { _ in true } }
+        #expect(model.lossAndGradient(pixels, records: 3, usable: all).loss == model.lossAndGradient(pixels, records: 3).loss)
+        // msad's targets depend on the parameters but are held constant: compare with the dense
+        // loss only, whose every term is differentiated.
+        if loss == .msadDense {
+            let numeric = finiteDifferences(model.flattened) { p in
+                var m = model; m.load(p[...]); return m.lossAndGradient(pixels, records: 3, usable: Self.usable).loss
+            }
+            #expect(maxRelativeError(gradient.flattened, numeric) < 1e-6)
+        }
+    }
+
     @Test("msad: every parameter's gradient equals central finite differences, targets held constant")
     func msadGradient() {
         let (model, pixels) = Self.tinyModel(.msad)

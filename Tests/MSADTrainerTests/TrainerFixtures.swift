@@ -6,9 +6,10 @@ enum TrainerFixtures {
     /// A synthetic two-sensor dataset whose sensors see the same ground: `fine` (u16 2×8×8, 10 m)
     /// holds a random field and its square; `coarse` (f32 1×4×4, 20 m) the 2×2 means of the field
     /// plus noise. 20 train and 8 val records in shards of 7.
-    /// - Parameter maskedVal: in `fine`, even val records have their top-left 4×4 pixels invalid,
-    ///   odd ones 8 of the 16 bottom-right pixels (half valid: still enough for the evaluation).
-    static func correlatedDataset(train: Int = 20, val: Int = 8, maskedVal: Bool = false) throws -> String {
+    /// - Parameter masked: in `fine`, even records of these splits have their top-left 4×4 pixels
+    ///   invalid (a token that does not count), odd ones 8 of the 16 bottom-right pixels (half
+    ///   valid: a token that still counts).
+    static func correlatedDataset(train: Int = 20, val: Int = 8, masked: Set<String> = []) throws -> String {
         let dir = TestEnvironment.temporaryDirectory() + "/dataset"
         let sensors = [SensorSchema(name: "fine", bands: ["v", "v2"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
                        SensorSchema(name: "coarse", bands: ["m"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
@@ -25,7 +26,7 @@ enum TrainerFixtures {
             }
             let x = Double(i) * 80
             var mask: [UInt8]?
-            if maskedVal && i >= train {
+            if masked.contains(i < train ? "train" : "val") {
                 var m = [UInt8](repeating: 1, count: 64)
                 let pixels = i % 2 == 0 ? (0..<16).map { ($0 / 4) * 8 + $0 % 4 } : (0..<8).map { (4 + $0 / 4) * 8 + 4 + $0 % 4 }
                 for p in pixels { m[p] = 0 }

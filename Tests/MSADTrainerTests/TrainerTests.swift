@@ -90,7 +90,7 @@ struct TrainerTests {
         }
 
         // Masked: the 4 even records lose one token each (all invalid); half-valid tokens still count.
-        let masked = try RetrievalReport.evaluate(model: trainer.model, dataset: try TrainerFixtures.correlatedDataset(maskedVal: true),
+        let masked = try RetrievalReport.evaluate(model: trainer.model, dataset: try TrainerFixtures.correlatedDataset(masked: ["val"]),
                                                   split: "val", gallery: "fine", query: "coarse", batchSize: 3)
         #expect(masked.validTokens == 28)
         // Position 0 keeps the 4 odd records; the even records keep 3 tokens, the odd ones 4.
@@ -139,10 +139,10 @@ let torchAvailable = TestEnvironment.pythonCanImport("torch, safetensors", else:
 
 @Suite("PyTorch cross-check", .enabled(if: torchAvailable))
 struct PyTorchCrossCheck {
-    @Test("Scripts/msad_reference.py rebuilds the model in PyTorch: loss and every gradient agree within 1e-3",
-          arguments: [LossKind.msad, .msadDense])
-    func agrees(loss: LossKind) throws {
-        let dataset = try TrainerFixtures.correlatedDataset()
+    @Test("Scripts/msad_reference.py rebuilds the model in PyTorch: loss and every gradient agree within 1e-3, with and without tokens under half valid",
+          arguments: [LossKind.msad, .msadDense], [false, true])
+    func agrees(loss: LossKind, masked: Bool) throws {
+        let dataset = try TrainerFixtures.correlatedDataset(masked: masked ? ["train"] : [])
         let run = TestEnvironment.temporaryDirectory() + "/run"
         var options = TrainerTests.options(dataset, loss: loss, steps: 1)
         options.width = 12; options.depth = 2; options.heads = 3
@@ -151,6 +151,7 @@ struct PyTorchCrossCheck {
         print(check.output, terminator: "")
         #expect(check.status == 0, "\(check.output)\(check.errors)")
         #expect(check.output.contains("agree"))
+        #expect(check.output.contains(" 0 tokens under half valid") != masked, "the masked batch must leave tokens out")
     }
 }
 
