@@ -95,7 +95,7 @@ let build = Subcommand(
       --part auto    take I (and N when exported) from the array job: SLURM_ARRAY_TASK_ID (+ _COUNT or
                      _MIN/_MAX), JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX,
                      BATCH_TASK_INDEX/BATCH_TASK_COUNT (GCP); --parts N gives N where it is not exported
-    GDAL's block cache is sized to the build (twice every job's block of source pixels, 64–512 MiB)
+    GDAL's block cache is sized to the build (every job's block of source pixels, 64–512 MiB)
     unless GDAL_CACHEMAX is set.
     \(remoteHelp)
     """
