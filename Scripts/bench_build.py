@@ -18,6 +18,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -40,12 +41,48 @@ def busy_seconds():
     return (fields[0] + fields[1] + fields[2] + fields[5] + fields[6]) / os.sysconf("SC_CLK_TCK")
 
 
+class ProcessTree:
+    """Samples a process and its descendants from /proc every 0.1 s: the peak of their summed RSS,
+    and each one's CPU time as last seen. Workers started through a forkserver (rslearn's) are
+    descendants that getrusage never accounts to the step."""
+
+    def __init__(self, root_pid):
+        self.root, self.peak_bytes, self.cpu, self.stopped = root_pid, 0, {}, threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        page, tick = os.sysconf("SC_PAGE_SIZE"), os.sysconf("SC_CLK_TCK")
+        while not self.stopped.wait(0.1):
+            stats = {}
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        with open(f"/proc/{entry}/stat") as f:
+                            fields = f.read().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue  # gone meanwhile
+                    stats[int(entry)] = (int(fields[1]), int(fields[11]) + int(fields[12]), int(fields[21]))
+            tree, frontier = set(), [self.root]
+            while frontier:
+                pid = frontier.pop()
+                tree.add(pid)
+                frontier += [p for p, (ppid, _, _) in stats.items() if ppid == pid and p not in tree]
+            self.peak_bytes = max(self.peak_bytes, sum(stats[p][2] for p in tree if p in stats) * page)
+            for p in tree & stats.keys():
+                self.cpu[p] = stats[p][1] / tick
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+
+
 def timed(label, fn):
-    """Runs fn in a forked child; returns (seconds, peak RSS in MB of the processes it started, CPU
-    seconds that processes outside the step used meanwhile, from /proc/stat less the step's own).
-    (RUSAGE_CHILDREN only ever grows, so each step gets a fresh process to measure.)"""
+    """Runs fn in a forked child; returns (seconds, peak RSS in MB summed over the processes it
+    started, CPU seconds that processes outside the step used meanwhile: /proc/stat less the step's
+    own and this sampler's). (RUSAGE_CHILDREN only ever grows, so each step gets a fresh process.)"""
     read_end, write_end = os.pipe()
-    before = busy_seconds()
+    before, self_before = busy_seconds(), resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
@@ -60,14 +97,20 @@ def timed(label, fn):
         os.write(write_end, f"{usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}".encode())
         os._exit(code)
     os.close(write_end)
+    tree = ProcessTree(pid)
     peak_kb, own_cpu = (os.read(read_end, 128).decode() or "0 0").split()
     _, status = os.waitpid(pid, 0)
     seconds = time.perf_counter() - start
+    tree.stop()
     if status != 0:
         sys.exit(f"benchmark step failed: {label}")
-    outside = max(0.0, busy_seconds() - before - float(own_cpu))
-    print(f"  {label}: {seconds:.1f} s, outside CPU {outside:.1f} s", file=sys.stderr)
-    return seconds, int(peak_kb) / 1024, outside
+    self_after = resource.getrusage(resource.RUSAGE_SELF)
+    sampler = (self_after.ru_utime + self_after.ru_stime) - (self_before.ru_utime + self_before.ru_stime)
+    own = max(float(own_cpu), sum(tree.cpu.values()))
+    outside = max(0.0, busy_seconds() - before - own - sampler)
+    peak = max(int(peak_kb) * 1024, tree.peak_bytes) / 2**20
+    print(f"  {label}: {seconds:.1f} s, {peak:.0f} MB, outside CPU {outside:.1f} s", file=sys.stderr)
+    return seconds, peak, outside
 
 
 def make_inputs():
@@ -172,7 +215,7 @@ def workload(tiles, label, patch, hr_gsd):
     print(f"| build-dataset --jobs 2 | {o:.1f} | {records / o:.1f} | {results['ours'][1]:.0f} | – |")
     print(f"| naive: gdalwarp per patch and sensor + same encoding | {nv:.1f} | {records / nv:.1f} | {results['naive'][1]:.0f} | {nv / o:.1f}× faster |")
     print(f"| floor: gdalwarp of each whole input + zstd | {fl:.1f} | {records / fl:.1f} | {results['floor'][1]:.0f} | {o / fl:.2f}× the floor |")
-    print("\n(peak RSS: the largest process a step started, from getrusage)", flush=True)
+    print("\n(peak RSS: summed over the processes a step started, sampled every 0.1 s)", flush=True)
 
 
 if __name__ == "__main__":
