@@ -64,27 +64,41 @@ final class BlockWorker {
         let all = block.cells.map { zone.cells[$0] }
         let cells = all.filter { !skip($0.key) }
         guard !cells.isEmpty else { return BlockResult(records: [], cells: block.cells.count) }
-        // Per sensor, one warp per distinct choice of scenes, over the cells of the block that made
-        // it (with exact transformations and fixed kernel scales, a patch's pixels do not depend on
-        // the warp's extent, so cells can share a warp). The windows come from all the block's
-        // cells, also those a resumed build skips, so that approximate warps see the same windows.
+        // Per sensor and cell, the warp its patch is cut from: one per distinct choice of scenes,
+        // over the cells that made it (with fixed kernel scales a patch's pixels then depend only on
+        // its own scenes and, for approximate warps, on the window). Approximate warps of a sensor
+        // whose cells take every scene that touches them (no time rule, or `mosaic` without an
+        // anchor) warp once per block with all its scenes in name order instead: a scene whose
+        // footprint misses a cell writes none of its pixels, and with cheap transformations the
+        // fixed cost of each warp (PROJ's search for the operation) dominates. Exact warps transform
+        // every window pixel once per scene, so there one warp of all the scenes measured slower.
+        // Windows come from all the block's cells, also those a resumed build skips, so that
+        // approximate warps see the same windows.
         // Vector labels are burnt per cell: GDAL's all-touched rule decides pixels an edge passes
         // exactly through by rounding relative to the raster's origin, so a block's burn can differ
         // from the patch's own at such ties.
-        var warped: [String: [WarpKey: WarpedBlock]] = [:]
+        var warped: [String: [String: WarpedBlock]] = [:]
         for sensor in manifest.sensors {
+            let takesEveryCoveringScene = sensor.rasterize == nil && (sensor.time.map { $0.anchor == nil && $0.pick == .mosaic } ?? true)
+            let oneWarpPerBlock = storesWarpWindows && takesEveryCoveringScene
+            let blockScenes = Set(all.flatMap { cell in cell.sensors.firstIndex(of: sensor.name).map { cell.scenes[$0] } ?? [] }).sorted()
             func key(_ cell: PlannedCell) -> WarpKey? {
-                cell.sensors.firstIndex(of: sensor.name).map { WarpKey(scenes: cell.scenes[$0], cell: sensor.rasterize == nil ? nil : cell.key) }
+                guard let i = cell.sensors.firstIndex(of: sensor.name) else { return nil }
+                if sensor.rasterize != nil { return WarpKey(scenes: cell.scenes[i], cell: cell.key) }
+                return WarpKey(scenes: oneWarpPerBlock ? blockScenes : cell.scenes[i], cell: nil)
             }
-            var groups: [WarpKey: BoundingBox] = [:]
+            var windows: [WarpKey: BoundingBox] = [:]
             for cell in all {
                 guard let key = key(cell) else { continue }
-                groups[key] = groups[key].map { $0.union(cell.box) } ?? cell.box
+                windows[key] = windows[key].map { $0.union(cell.box) } ?? cell.box
             }
-            let needed = Set(cells.compactMap(key))
-            for (key, box) in groups where needed.contains(key) {
-                let scenes = key.scenes.map { zone.scenes[sensor.name]![$0] }
-                warped[sensor.name, default: [:]][key] = try warp(sensor, scenes: scenes, box: box, crs: zone.crs)
+            var done: [WarpKey: WarpedBlock] = [:]
+            for cell in cells {
+                guard let key = key(cell) else { continue }
+                if done[key] == nil {
+                    done[key] = try warp(sensor, scenes: key.scenes.map { zone.scenes[sensor.name]![$0] }, box: windows[key]!, crs: zone.crs)
+                }
+                warped[sensor.name, default: [:]][cell.key] = done[key]
             }
         }
         var records: [EncodedRecord] = []
@@ -194,7 +208,7 @@ final class BlockWorker {
     }
 
     /// Cuts a cell's patch from every warped sensor, applies the filters and pairing.
-    private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [WarpKey: WarpedBlock]]) throws -> Record? {
+    private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [String: WarpedBlock]]) throws -> Record? {
         let manifest = plan.manifest
         let centre = Coordinate(x: (cell.box.minX + cell.box.maxX) / 2, y: (cell.box.minY + cell.box.maxY) / 2)
         func contains(_ b: BoundingBox, _ p: Coordinate) -> Bool { p.x >= b.minX && p.x <= b.maxX && p.y >= b.minY && p.y <= b.maxY }
@@ -203,8 +217,7 @@ final class BlockWorker {
         var arrays: [[UInt8]] = []
         var masks: [[UInt8]?] = []
         for sensor in manifest.sensors {
-            guard let s = cell.sensors.firstIndex(of: sensor.name),
-                  let w = warped[sensor.name]?[WarpKey(scenes: cell.scenes[s], cell: sensor.rasterize == nil ? nil : cell.key)] else { continue }
+            guard let s = cell.sensors.firstIndex(of: sensor.name), let w = warped[sensor.name]?[cell.key] else { continue }
             let n = Int((manifest.grid.patchSize / sensor.gsd).rounded())
             let ox = Int(((cell.box.minX - w.box.minX) / sensor.gsd).rounded())
             let oy = Int(((w.box.maxY - cell.box.maxY) / sensor.gsd).rounded())

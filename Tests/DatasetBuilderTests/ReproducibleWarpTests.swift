@@ -12,7 +12,7 @@ import Testing
 struct ReproducibleWarpTests {
     /// A folder with two overlapping tiles of the Aberystwyth Sentinel-2 scene, one reprojected to
     /// EPSG:4326, and a manifest (inputs relative to it) for `blockCells`.
-    static func mosaicManifest(blockCells: Int, errorThreshold: Double = 0) throws -> String {
+    static func mosaicManifest(blockCells: Int, errorThreshold: Double = 0, patch: Int = 960) throws -> String {
         let folder = TestEnvironment.temporaryDirectory()
         try FileManager.default.createDirectory(atPath: "\(folder)/tiles", withIntermediateDirectories: true)
         let s2 = TestEnvironment.real("aber_s2_20210527_epsg27700.tif")
@@ -20,7 +20,7 @@ struct ReproducibleWarpTests {
         try TestEnvironment.check("gdal_translate", ["-q", "-srcwin", "150", "0", "174", "339", s2, "\(folder)/b27700.tif"])
         try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", "EPSG:4326", "-r", "near", "\(folder)/b27700.tif", "\(folder)/tiles/b.tif"])
         let manifest = """
-        {"name": "mosaic", "grid": {"crs": "EPSG:32630", "patchSize": 960, "stride": 960, "blockCells": \(blockCells),
+        {"name": "mosaic", "grid": {"crs": "EPSG:32630", "patchSize": \(patch), "stride": \(patch), "blockCells": \(blockCells),
                   "errorThreshold": \(errorThreshold)},
          "sensors": [
            {"name": "s2", "inputs": ["tiles"], "dtype": "u16", "gsd": 20, "maxInvalidFraction": 0.5,
@@ -72,7 +72,8 @@ struct ReproducibleWarpTests {
     /// still guaranteed is determinism and a rebuild over the window each record stores.
     @Test("errorThreshold 0.125: the same bytes for any --jobs and after a crash and resume; every record rebuilds with gdalwarp -et 0.125 over its stored window")
     func approximateWarp() throws {
-        let manifest = try Self.mosaicManifest(blockCells: 3, errorThreshold: 0.125)
+        // 480 m cells: blocks hold cells of one tile and of both.
+        let manifest = try Self.mosaicManifest(blockCells: 3, errorThreshold: 0.125, patch: 480)
         let folder = (manifest as NSString).deletingLastPathComponent
         let one = try Fixtures.build(manifest, jobs: 1), two = try Fixtures.build(manifest, jobs: 2)
         let a = try DatasetIndex.load(directory: one)
@@ -80,11 +81,15 @@ struct ReproducibleWarpTests {
         let recipe = try #require(a.sensor("s2")?.warp)
         #expect(recipe.errorThreshold == 0.125 && recipe.warpMemoryMiB == 256)
         let reader = try DatasetReader(directory: one)
+        let s2 = try reader.locations().map { try #require(try reader.metadata(at: $0).sensor("s2")) }
         #expect(try reader.locations().allSatisfy { try reader.metadata(at: $0).sensors.allSatisfy { $0.warpWindow != nil } })
+        // One warp per block: records of one tile and of both tiles are cut from the same window.
+        let choices = Dictionary(grouping: s2, by: { $0.warpWindow! }).mapValues { Set($0.map(\.sources)).count }
+        #expect(choices.values.contains { $0 > 1 }, "\(choices)")
         try RecordRebuilder.expectEveryRecordRebuilds(one, manifestDirectory: folder)
 
         // The exact build's records store no window, and the approximation really moved pixels.
-        let exact = try DatasetReader(directory: try Fixtures.build(try Self.mosaicManifest(blockCells: 3)))
+        let exact = try DatasetReader(directory: try Fixtures.build(try Self.mosaicManifest(blockCells: 3, patch: 480)))
         #expect(exact.index.sensor("s2")?.warp?.warpMemoryMiB == nil)
         var differing = 0, total = 0
         let codec = ZstdCodec()
@@ -98,7 +103,7 @@ struct ReproducibleWarpTests {
         print("errorThreshold 0.125: \(differing) of \(total) s2 bytes differ from the exact build")
         #expect(differing > 0)
 
-        // Killed after its first shard (8 records: the second block is cut mid-way) and resumed.
+        // Killed after its first shard (8 records: a block of up to 9 cells is cut mid-way) and resumed.
         let out = TestEnvironment.temporaryDirectory() + "/crashed"
         let crashed = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", out, "--jobs", "2"],
                                                      environment: ["GEOPAIRS_CRASH_AFTER_SHARDS": "1"])
