@@ -24,9 +24,9 @@ public struct RetrievalTask: Codable, Sendable, Equatable {
 
 /// The evaluation of `train-msad evaluate`. Every query-sensor token of a split looks for the
 /// gallery-sensor token of the same record and position (cosine of the projected tokens) among:
-/// - ``sameRecord``: the gallery tokens at the same position of every record — what MSAD trains
+/// - ``acrossRecords``: the gallery tokens at the same position of every record — what MSAD trains
 ///   (it contrasts records at each token position); chance 1/records;
-/// - ``samePosition``: the gallery tokens of the same record — what msad-dense adds (positions
+/// - ``acrossPositions``: the gallery tokens of the same record — what msad-dense adds (positions
 ///   within a record); chance 1/G²;
 /// - ``allTokens``: every gallery token of the split (records × G²).
 ///
@@ -40,8 +40,10 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
     public var tokensPerRecord: Int
     /// Tokens that count in both sensors (``TokenValidity``): the queries of every task.
     public var validTokens: Int
-    public var sameRecord: RetrievalTask
-    public var samePosition: RetrievalTask
+    /// Same position, across records (MSAD's objective).
+    public var acrossRecords: RetrievalTask
+    /// Same record, across positions (msad-dense's).
+    public var acrossPositions: RetrievalTask
     public var allTokens: RetrievalTask
 
     /// Evaluates `model` on `split` of `dataset`.
@@ -98,9 +100,12 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
         guard !usable.isEmpty else {
             throw TrainingError("no token of split \"\(split)\" has half its pixels valid in both \(gallery) and \(query)")
         }
-        // Candidate sets, each a list of token rows (row = record · G² + position).
-        let byPosition = (0..<perRecord).map { p in usable.filter { $0 % perRecord == p } }
-        let byRecord = (0..<records).map { r in usable.filter { $0 / perRecord == r } }
+        // Candidate sets, each a list of token rows (row = record · G² + position), in one pass.
+        var byPosition = [[Int]](repeating: [], count: perRecord), byRecord = [[Int]](repeating: [], count: records)
+        for row in usable {
+            byPosition[row % perRecord].append(row)
+            byRecord[row / perRecord].append(row)
+        }
         func task(_ groups: [[Int]]) -> RetrievalTask {
             // A query among m candidates: chance min(1, k/m) at top-k; m queries share the group.
             var chance1 = 0.0, chance5 = 0.0, pairs = 0.0
@@ -118,7 +123,7 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
                 chance: RetrievalScores(top1: chance1 / queries, top5: chance5 / queries))
         }
         return RetrievalReport(split: split, gallery: gallery, query: query, records: records, tokensPerRecord: perRecord,
-                               validTokens: usable.count, sameRecord: task(byPosition), samePosition: task(byRecord),
+                               validTokens: usable.count, acrossRecords: task(byPosition), acrossPositions: task(byRecord),
                                allTokens: task([usable]))
     }
 

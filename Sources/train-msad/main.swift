@@ -156,7 +156,7 @@ let evaluate = Subcommand(
     print("retrieval of \(r.query) tokens among \(r.gallery) tokens, split \(r.split), \(path): \(r.records) records × \(r.tokensPerRecord) tokens; "
           + "\(r.validTokens) tokens with at least half their pixels valid in both sensors (\(excluded) left out)")
     print("                                  candidates   trained top-1/top-5   random init top-1/top-5   chance top-1/top-5")
-    for (label, t) in [("same position, across records", r.sameRecord), ("same record, across positions", r.samePosition), ("all tokens", r.allTokens)] {
+    for (label, t) in [("same position, across records", r.acrossRecords), ("same record, across positions", r.acrossPositions), ("all tokens", r.allTokens)] {
         let cells = [t.trained, t.randomInit, t.chance].map { String(format: "%7.2f %% %7.2f %%", 100 * $0.top1, 100 * $0.top5) }
         print(label.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: "%12.1f", t.candidates)
               + "   " + cells.joined(separator: "     "))

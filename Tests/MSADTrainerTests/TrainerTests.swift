@@ -79,11 +79,11 @@ struct TrainerTests {
         let report = try RetrievalReport.evaluate(model: trainer.model, dataset: dataset, split: "val", gallery: "fine", query: "coarse", batchSize: 5)
         #expect(report.records == 8 && report.tokensPerRecord == 4 && report.validTokens == 32)
         // 8 records × 4 positions: 8 candidates at a position, 4 in a record, 32 in all.
-        for (task, m) in [(report.sameRecord, 8.0), (report.samePosition, 4.0), (report.allTokens, 32.0)] {
+        for (task, m) in [(report.acrossRecords, 8.0), (report.acrossPositions, 4.0), (report.allTokens, 32.0)] {
             #expect(task.candidates == m && task.chance == RetrievalScores(top1: 1 / m, top5: min(1, 5 / m)))
             for s in [task.trained, task.randomInit] { #expect((0...1).contains(s.top1) && s.top1 <= s.top5 && s.top5 <= 1) }
         }
-        #expect(report.samePosition.trained.top5 == 1, "5 candidates or fewer: every query is a top-5 hit")
+        #expect(report.acrossPositions.trained.top5 == 1, "5 candidates or fewer: every query is a top-5 hit")
         #expect(report.allTokens.trained.top5 > report.allTokens.randomInit.top5)
         #expect { try RetrievalReport.evaluate(model: trainer.model, dataset: dataset, split: "val", gallery: "fine", query: "s9") } throws: {
             "\($0)".contains("fine,coarse")
@@ -95,8 +95,8 @@ struct TrainerTests {
         #expect(masked.validTokens == 28)
         // Position 0 keeps the 4 odd records; the even records keep 3 tokens, the odd ones 4.
         let atPosition: Double = 4 * 4 + 3 * 8 * 8, inRecord: Double = 4 * 3 * 3 + 4 * 4 * 4
-        #expect(masked.sameRecord.candidates == atPosition / 28)
-        #expect(masked.samePosition.candidates == inRecord / 28)
+        #expect(masked.acrossRecords.candidates == atPosition / 28)
+        #expect(masked.acrossPositions.candidates == inRecord / 28)
         #expect(masked.allTokens.candidates == 28 && masked.allTokens.chance.top1 == 1.0 / 28)
     }
 
