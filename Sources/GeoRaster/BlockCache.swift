@@ -9,20 +9,11 @@ public enum BlockCache {
     public static let defaultBytes = 512 << 20
 
     /// The user's `GDAL_CACHEMAX` (bytes, MB, or a percentage of memory as GDAL reads it), if set.
-    public static var userSetting: String? { ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] }
-
-    /// The cache's size in bytes now.
-    public static var size: Int {
-        GDALRuntime.ensureInitialized()
-        return Int(GDALGetCacheMax64())
-    }
+    static var userSetting: String? { ProcessInfo.processInfo.environment["GDAL_CACHEMAX"] }
 
     /// Sets the cache to `bytes`, unless the user set `GDAL_CACHEMAX` (theirs stands).
-    /// - Returns: the size in force afterwards.
-    @discardableResult
-    public static func resize(to bytes: Int) -> Int {
+    public static func resize(to bytes: Int) {
         GDALRuntime.ensureInitialized()
         if userSetting == nil { GDALSetCacheMax64(Int64(max(1 << 20, bytes))) }
-        return size
     }
 }
