@@ -138,11 +138,10 @@ def main():
     os.makedirs(bench_build.work, exist_ok=True)
     tiles = bench_build.make_inputs()
     for case in (["large", "small"] if args.case == "both" else [args.case]):
-        # The exact build first, untimed: the floors' extent comes from its records.
-        bench_build.run([os.path.join(bench_build.bin_dir, "build-dataset"), "build", manifest(case, tiles, 0), "--out",
-                         os.path.join(bench_build.work, f"peers-{case}-et0"), "--jobs", "2", "--force"],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # The exact build first, untimed: the floors' extent and rslearn's windows come from its records.
         exact_dir = os.path.join(bench_build.work, f"peers-{case}-et0")
+        bench_build.run([os.path.join(bench_build.bin_dir, "build-dataset"), "build", manifest(case, tiles, 0), "--out",
+                         exact_dir, "--jobs", "2", "--force"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         listing_path = os.path.join(bench_build.work, f"peers-{case}-listing.json")
         listing = json.loads(subprocess.check_output([os.path.join(bench_build.bin_dir, "inspect-shards"), "ls", exact_dir, "--json"]))
         with open(listing_path, "w") as f:
