@@ -26,7 +26,7 @@ def tables(spec):
     section = spec.split("### dataset.json", 1)[1].split("\n### ", 1)[0]
     out, name = {}, None
     for line in section.splitlines():
-        heading = re.match(r"^`([a-z\[\].]+)`( entries)?[ :(]", line)
+        heading = re.match(r"^`([A-Za-z\[\].]+)`( entries)?[ :(]", line)
         if line.startswith("UTF-8 JSON object"):
             name = ""
         elif heading:
@@ -61,7 +61,7 @@ def main(argv):
     spec_path = argv[2] if len(argv) > 2 else os.path.join(os.path.dirname(__file__), "..", "DATASETS.md")
     with open(spec_path, encoding="utf-8") as f:
         t = tables(f.read())
-    for name in ("", "sensors[]", "sensors[].warp", "shards[]", "inputs[]"):
+    for name in ("", "sensors[]", "sensors[].warp", "sensors[].timeStep", "shards[]", "inputs[]"):
         if name not in t:
             print(f"check_index: DATASETS.md has no table for {name or 'the top level'}", file=sys.stderr)
             return 2
@@ -73,6 +73,8 @@ def main(argv):
         check_object(s, t["sensors[]"], f"$.sensors[{i}]", problems)
         if isinstance(s, dict) and "warp" in s:
             check_object(s["warp"], t["sensors[].warp"], f"$.sensors[{i}].warp", problems)
+        if isinstance(s, dict) and "timeStep" in s:
+            check_object(s["timeStep"], t["sensors[].timeStep"], f"$.sensors[{i}].timeStep", problems)
     for i, s in enumerate(index.get("shards", [])):
         check_object(s, t["shards[]"], f"$.shards[{i}]", problems)
     for i, s in enumerate(index.get("inputs", [])):

@@ -77,28 +77,30 @@ final class BlockWorker {
         // Vector labels are burnt per cell: GDAL's all-touched rule decides pixels an edge passes
         // exactly through by rounding relative to the raster's origin, so a block's burn can differ
         // from the patch's own at such ties.
-        var warped: [String: [String: WarpedBlock]] = [:]
+        var warped: [String: [String: [WarpedBlock]]] = [:]
         for sensor in manifest.sensors {
             let takesEveryCoveringScene = sensor.rasterize == nil && (sensor.time.map { $0.anchor == nil && $0.pick == .mosaic } ?? true)
             let oneWarpPerBlock = storesWarpWindows && takesEveryCoveringScene
             let blockScenes = Set(all.flatMap { cell in cell.sensors.firstIndex(of: sensor.name).map { cell.scenes[$0] } ?? [] }).sorted()
-            func key(_ cell: PlannedCell) -> WarpKey? {
-                guard let i = cell.sensors.firstIndex(of: sensor.name) else { return nil }
-                if sensor.rasterize != nil { return WarpKey(scenes: cell.scenes[i], cell: cell.key) }
-                return WarpKey(scenes: oneWarpPerBlock ? blockScenes : cell.scenes[i], cell: nil)
+            // The warps a cell's patch is cut from: one, or one per step of a time series.
+            func keys(_ cell: PlannedCell) -> [WarpKey] {
+                guard let i = cell.sensors.firstIndex(of: sensor.name) else { return [] }
+                if sensor.rasterize != nil { return [WarpKey(scenes: cell.scenes[i], cell: cell.key)] }
+                if sensor.time?.pick == .timeSeries { return cell.scenes[i].map { WarpKey(scenes: [$0], cell: nil) } }
+                return [WarpKey(scenes: oneWarpPerBlock ? blockScenes : cell.scenes[i], cell: nil)]
             }
             var windows: [WarpKey: BoundingBox] = [:]
             for cell in all {
-                guard let key = key(cell) else { continue }
-                windows[key] = windows[key].map { $0.union(cell.box) } ?? cell.box
+                for key in keys(cell) { windows[key] = windows[key].map { $0.union(cell.box) } ?? cell.box }
             }
             var done: [WarpKey: WarpedBlock] = [:]
             for cell in cells {
-                guard let key = key(cell) else { continue }
-                if done[key] == nil {
+                let cellKeys = keys(cell)
+                guard !cellKeys.isEmpty else { continue }
+                for key in cellKeys where done[key] == nil {
                     done[key] = try warp(sensor, scenes: key.scenes.map { zone.scenes[sensor.name]![$0] }, box: windows[key]!, crs: zone.crs)
                 }
-                warped[sensor.name, default: [:]][cell.key] = done[key]
+                warped[sensor.name, default: [:]][cell.key] = cellKeys.map { done[$0]! }
             }
         }
         var records: [EncodedRecord] = []
@@ -207,8 +209,57 @@ final class BlockWorker {
         return Set(files).count == 1 ? [files[0]] : files
     }
 
-    /// Cuts a cell's patch from every warped sensor, applies the filters and pairing.
-    private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [String: WarpedBlock]]) throws -> Record? {
+    /// A sensor's pixels of one cell, cut from its warp, with the counts the filters need.
+    private struct Patch {
+        var data: [UInt8]
+        /// 1 where the pixel is valid.
+        var mask: [UInt8]
+        var validCount: Int
+        var cloudyCount: Int
+        var pixelCount: Int { mask.count }
+        var validFraction: Double { Double(validCount) / Double(pixelCount) }
+    }
+
+    /// Copies the cell's window out of a warp (rows of every band) and its validity.
+    private func patch(of cell: PlannedCell, from w: WarpedBlock, sensor: SensorConfig) -> Patch {
+        let n = Int((plan.manifest.grid.patchSize / sensor.gsd).rounded())
+        let ox = Int(((cell.box.minX - w.box.minX) / sensor.gsd).rounded())
+        let oy = Int(((w.box.maxY - cell.box.maxY) / sensor.gsd).rounded())
+        let size = sensor.dtype.size, c = sensor.bands.count
+        var out = Patch(data: [UInt8](repeating: 0, count: c * n * n * size), mask: [UInt8](repeating: 0, count: n * n), validCount: 0, cloudyCount: 0)
+        out.data.withUnsafeMutableBytes { dst in
+            w.bytes.withUnsafeBytes { src in
+                for b in 0..<c {
+                    for y in 0..<n {
+                        let from = ((b * w.height + oy + y) * w.width + ox) * size
+                        let to = (b * n + y) * n * size
+                        dst.baseAddress!.advanced(by: to).copyMemory(from: src.baseAddress!.advanced(by: from), byteCount: n * size)
+                    }
+                }
+            }
+        }
+        for y in 0..<n {
+            for x in 0..<n {
+                let i = (oy + y) * w.width + ox + x
+                out.mask[y * n + x] = w.valid[i]
+                out.validCount += Int(w.valid[i])
+                if let cloudy = w.cloudy, cloudy[i] != 0 { out.cloudyCount += 1 }
+            }
+        }
+        return out
+    }
+
+    /// Whether a patch passes the sensor's `maxInvalidFraction` and cloud-mask filters.
+    private static func passesFilters(_ p: Patch, _ sensor: SensorConfig) -> Bool {
+        if 1 - p.validFraction > sensor.maxInvalidFraction { return false }
+        if let cloud = sensor.cloudMask, Double(p.cloudyCount) / Double(p.pixelCount) > cloud.maxFraction { return false }
+        return true
+    }
+
+    /// Cuts a cell's patch from every warped sensor (one per step of a time series), applies the
+    /// filters and pairing. A time series whose step fails a filter is left out whole, so a record
+    /// holds either all its steps or none.
+    private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [String: [WarpedBlock]]]) throws -> Record? {
         let manifest = plan.manifest
         let centre = Coordinate(x: (cell.box.minX + cell.box.maxX) / 2, y: (cell.box.minY + cell.box.maxY) / 2)
         func contains(_ b: BoundingBox, _ p: Coordinate) -> Bool { p.x >= b.minX && p.x <= b.maxX && p.y >= b.minY && p.y <= b.maxY }
@@ -216,49 +267,31 @@ final class BlockWorker {
         var metas: [SensorMetadata] = []
         var arrays: [[UInt8]] = []
         var masks: [[UInt8]?] = []
+        var present: Set<String> = []
         for sensor in manifest.sensors {
-            guard let s = cell.sensors.firstIndex(of: sensor.name), let w = warped[sensor.name]?[cell.key] else { continue }
+            guard let s = cell.sensors.firstIndex(of: sensor.name), let warps = warped[sensor.name]?[cell.key] else { continue }
+            let patches = warps.map { patch(of: cell, from: $0, sensor: sensor) }
+            guard patches.allSatisfy({ Self.passesFilters($0, sensor) }) else { continue }
+            present.insert(sensor.name)
+            let sceneList = zone.scenes[sensor.name]!
+            let isSeries = sensor.time?.pick == .timeSeries
             let n = Int((manifest.grid.patchSize / sensor.gsd).rounded())
-            let ox = Int(((cell.box.minX - w.box.minX) / sensor.gsd).rounded())
-            let oy = Int(((w.box.maxY - cell.box.maxY) / sensor.gsd).rounded())
-            let size = sensor.dtype.size, c = sensor.bands.count
-            var data = [UInt8](repeating: 0, count: c * n * n * size)
-            var mask = [UInt8](repeating: 0, count: n * n)
-            var validCount = 0, cloudyCount = 0
-            data.withUnsafeMutableBytes { dst in
-                w.bytes.withUnsafeBytes { src in
-                    for b in 0..<c {
-                        for y in 0..<n {
-                            let from = ((b * w.height + oy + y) * w.width + ox) * size
-                            let to = (b * n + y) * n * size
-                            dst.baseAddress!.advanced(by: to).copyMemory(from: src.baseAddress!.advanced(by: from), byteCount: n * size)
-                        }
-                    }
-                }
+            for (k, p) in patches.enumerated() {
+                // A time series' step k is its k-th scene alone; otherwise every chosen scene, in mosaic order.
+                let scenes = isSeries ? [cell.scenes[s][k]] : cell.scenes[s]
+                let onTop = TemporalPairing.top(scenes, of: sceneList, at: centre).map { sceneList[$0] }
+                let covering = scenes.map { sceneList[$0] }
+                let w = warps[k]
+                metas.append(SensorMetadata(
+                    sensor: isSeries ? TimeStep(series: sensor.name, index: k, steps: warps.count).sensorName : sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype,
+                    shape: [sensor.bands.count, n, n], geotransform: [cell.box.minX, sensor.gsd, 0, cell.box.maxY, 0, -sensor.gsd], crs: crsText,
+                    nodata: sensor.nodata ?? covering.first?.scene.bands[0].nodata, validFraction: p.validFraction,
+                    acquired: onTop?.scene.acquired, sources: covering.map { sources(of: $0.scene) },
+                    warpWindow: storesWarpWindows && sensor.rasterize == nil ? [w.box.minX, w.box.minY, w.box.maxX, w.box.maxY] : nil))
+                arrays.append(p.data)
+                masks.append(p.validCount == p.pixelCount ? nil : p.mask)
             }
-            for y in 0..<n {
-                for x in 0..<n {
-                    let i = (oy + y) * w.width + ox + x
-                    mask[y * n + x] = w.valid[i]
-                    validCount += Int(w.valid[i])
-                    if let cloudy = w.cloudy, cloudy[i] != 0 { cloudyCount += 1 }
-                }
-            }
-            let validFraction = Double(validCount) / Double(n * n)
-            if 1 - validFraction > sensor.maxInvalidFraction { continue }
-            if let cloud = sensor.cloudMask, Double(cloudyCount) / Double(n * n) > cloud.maxFraction { continue }
-            let covering = cell.scenes[s].map { zone.scenes[sensor.name]![$0] }
-            let onTop = TemporalPairing.top(cell.scenes[s], of: zone.scenes[sensor.name]!, at: centre).map { zone.scenes[sensor.name]![$0] }
-            metas.append(SensorMetadata(
-                sensor: sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype, shape: [c, n, n],
-                geotransform: [cell.box.minX, sensor.gsd, 0, cell.box.maxY, 0, -sensor.gsd], crs: crsText,
-                nodata: sensor.nodata ?? covering.first?.scene.bands[0].nodata, validFraction: validFraction,
-                acquired: onTop?.scene.acquired, sources: covering.map { sources(of: $0.scene) },
-                warpWindow: storesWarpWindows && sensor.rasterize == nil ? [w.box.minX, w.box.minY, w.box.maxX, w.box.maxY] : nil))
-            arrays.append(data)
-            masks.append(validCount == n * n ? nil : mask)
         }
-        let present = metas.map(\.sensor)
         guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { return nil }
         var attributes: [String: AttributeValue] = [:]
         for source in manifest.attributes {

@@ -133,10 +133,10 @@ public enum BuildExecutor {
     }
 
     /// The dataset's sensor schemas: shapes from the manifest, nodata from the manifest or shared
-    /// by every input file, and the warp recipe.
+    /// by every input file, and the warp recipe; a time series has one schema per step.
     static func schemas(_ plan: BuildPlan, warpOptions: WarpOptions) -> [SensorSchema] {
         let manifest = plan.manifest
-        return manifest.sensors.map { s in
+        return manifest.sensors.flatMap { s -> [SensorSchema] in
             let n = Int((manifest.grid.patchSize / s.gsd).rounded())
             let fileNodata = Set(plan.zones.flatMap { $0.scenes[s.name]!.map { $0.scene.bands[0].nodata } })
             let recipe = WarpRecipe(
@@ -144,8 +144,15 @@ public enum BuildExecutor {
                 kernelScale: plan.kernelScales[s.name]!, errorThreshold: warpOptions.errorThreshold ?? 0.125,
                 warpMemoryMiB: warpOptions.memoryMiB, srcNodata: s.nodata,
                 validRange: s.validRange.map { [$0.lowerBound, $0.upperBound] })
-            return SensorSchema(name: s.name, bands: s.bands.map(\.name), dtype: s.dtype, gsd: s.gsd, shape: [s.bands.count, n, n],
-                                nodata: s.nodata ?? (fileNodata.count == 1 ? fileNodata.first! : nil), role: s.role, warp: recipe)
+            let schema = SensorSchema(name: s.name, bands: s.bands.map(\.name), dtype: s.dtype, gsd: s.gsd, shape: [s.bands.count, n, n],
+                                      nodata: s.nodata ?? (fileNodata.count == 1 ? fileNodata.first! : nil), role: s.role, warp: recipe)
+            guard let rule = s.time, rule.pick == .timeSeries else { return [schema] }
+            return (0..<rule.steps).map { k in
+                var step = schema
+                step.timeStep = TimeStep(series: s.name, index: k, steps: rule.steps)
+                step.name = step.timeStep!.sensorName
+                return step
+            }
         }
     }
 

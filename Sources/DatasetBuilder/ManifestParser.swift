@@ -400,10 +400,17 @@ struct ManifestReader {
     }
 
     mutating func timeRule(_ v: JSONValue, _ path: String) -> TimeRule? {
-        guard let o = object(v, path, allowed: ["anchor", "maxDays", "pick"]) else { return nil }
+        guard let o = object(v, path, allowed: ["anchor", "maxDays", "pick", "timeSeries"]) else { return nil }
         let anchor = string(o, "anchor", path, required: false)
         let maxDays = number(o, "maxDays", path, required: false, range: 0...36_600)
-        let pick = enumValue(o, "pick", path, TimeRule.Pick.self) ?? (anchor == nil ? .mosaic : .closest)
+        let steps = integer(o, "timeSeries", path, range: 1...366)
+        if o["timeSeries"] != nil {
+            if anchor == nil { problem("\(path).timeSeries", "a time series needs an anchor sensor: its steps are the scenes nearest the anchor's date") }
+            if o["pick"] != nil { problem("\(path).pick", "give either pick or timeSeries (a time series keeps every step's scene)") }
+            return steps.map { TimeRule(anchor: anchor, maxDays: maxDays, pick: .timeSeries, steps: $0) }
+        }
+        var pick = enumValue(o, "pick", path, TimeRule.Pick.self) ?? (anchor == nil ? .mosaic : .closest)
+        if pick == .timeSeries { problem("\(path).pick", "for a time series give \"timeSeries\": K, the number of steps"); pick = .closest }
         if anchor == nil && maxDays != nil { problem("\(path).maxDays", "a window needs an anchor sensor to measure from") }
         if anchor == nil && pick == .closest { problem("\(path).pick", "\"closest\" needs an anchor sensor to be close to") }
         if anchor != nil && pick == .latest { problem("\(path).pick", "\"latest\" is for the anchor itself; a partner uses closest, leastCloudy or mosaic") }

@@ -50,7 +50,7 @@ public struct PlanSummary: Codable, Sendable {
                     sensors[s, default: [:]][cell.split, default: 0] += 1
                     if let config = m.sensor(s) {
                         let n = Int((m.grid.patchSize / config.gsd).rounded())
-                        raw += config.bands.count * n * n * config.dtype.size
+                        raw += config.bands.count * n * n * config.dtype.size * (config.time?.steps ?? 1)
                     }
                 }
             }
@@ -73,7 +73,8 @@ public struct PlanSummary: Codable, Sendable {
         for (name, y) in pairing.sorted(by: { $0.key < $1.key }) {
             let window = y.maxDays.map { "within \(Self.days($0)) days of" } ?? "at any gap from"
             let share = y.anchorCells > 0 ? String(format: "%.1f", 100 * Double(y.pairedCells) / Double(y.anchorCells)) : "0.0"
-            t += "pairing \(name) (\(y.pick)) \(window) \(y.anchor): \(y.pairedCells) of \(y.anchorCells) anchor cells (\(share) %); "
+            let pick = y.steps.map { "timeSeries of \($0)" } ?? y.pick
+            t += "pairing \(name) (\(pick)) \(window) \(y.anchor): \(y.pairedCells) of \(y.anchorCells) anchor cells (\(share) %); "
                 + "\(y.anchorCells - y.coveredCells) without any \(name) scene, \(y.coveredCells - y.pairedCells) only outside the window\n"
             if let median = y.medianGapDays, let p90 = y.p90GapDays, let max = y.maxGapDays {
                 let histogram = y.gapHistogram.enumerated().filter { $0.element > 0 }

@@ -12,8 +12,11 @@ public struct PairingYield: Codable, Sendable, Equatable {
     public var anchorCells = 0
     /// Of those, cells the partner covers at any date.
     public var coveredCells = 0
-    /// Of those, cells with a partner scene within the window (the pairing yield).
+    /// Of those, cells with a partner scene within the window (the pairing yield); for a time
+    /// series, cells with all its steps there.
     public var pairedCells = 0
+    /// The steps of a time series (`nil` for other picks).
+    public var steps: Int?
     /// Gaps of the paired cells, in days: `gapHistogram[d]` counts gaps in [d, d+1), the last
     /// entry everything from 30 days on.
     public var gapHistogram: [Int] = Array(repeating: 0, count: 31)
@@ -35,7 +38,8 @@ struct TemporalPairing {
         self.sensors = sensors.filter { $0.time?.anchor == nil } + sensors.filter { $0.time?.anchor != nil }
         for s in sensors {
             if let rule = s.time, let anchor = rule.anchor {
-                yields[s.name] = PairingYield(anchor: anchor, maxDays: rule.maxDays, pick: rule.pick.rawValue)
+                yields[s.name] = PairingYield(anchor: anchor, maxDays: rule.maxDays, pick: rule.pick.rawValue,
+                                              steps: rule.pick == .timeSeries ? rule.steps : nil)
             }
         }
     }
@@ -72,7 +76,9 @@ struct TemporalPairing {
             let window = candidates.filter { rule.maxDays == nil || abs(gap($0)) <= rule.maxDays! }
             let picked = Self.pickPartner(window, list, rule, gap: gap)
             chosen[sensor.name] = picked
-            if let t = Self.top(picked, of: list, at: centre) {
+            // A time series' gap is its nearest step's; otherwise the gap of the scene on top.
+            let paired = rule.pick == .timeSeries ? picked.min { (abs(gap($0)), $0) < (abs(gap($1)), $1) } : Self.top(picked, of: list, at: centre)
+            if let t = paired {
                 yields[sensor.name]!.pairedCells += 1
                 gaps[sensor.name, default: []].append(abs(gap(t)))
             }
@@ -84,7 +90,7 @@ struct TemporalPairing {
     static func pickOwn(_ candidates: [Int], _ scenes: [ZoneScene], _ pick: TimeRule.Pick) -> [Int] {
         func time(_ i: Int) -> Int64 { scenes[i].scene.time?.seconds ?? .min }
         switch pick {
-        case .mosaic, .closest, .median: return candidates
+        case .mosaic, .closest, .median, .timeSeries: return candidates
         case .latest:
             return candidates.max { (time($0), $1) < (time($1), $0) }.map { [$0] } ?? []
         case .leastCloudy:
@@ -93,7 +99,8 @@ struct TemporalPairing {
     }
 
     /// A partner's choice among the scenes within the window. Ties: the earlier scene, then the
-    /// first by name, so the choice never depends on listing order.
+    /// first by name, so the choice never depends on listing order. A time series is its steps in
+    /// time order, or nothing when the window holds fewer scenes.
     static func pickPartner(_ window: [Int], _ scenes: [ZoneScene], _ rule: TimeRule, gap: (Int) -> Double) -> [Int] {
         func time(_ i: Int) -> Int64 { scenes[i].scene.time!.seconds }
         switch rule.pick {
@@ -103,6 +110,10 @@ struct TemporalPairing {
             return window.min {
                 (scenes[$0].scene.cloudCover ?? 101, abs(gap($0)), time($0), $0) < (scenes[$1].scene.cloudCover ?? 101, abs(gap($1)), time($1), $1)
             }.map { [$0] } ?? []
+        case .timeSeries:
+            let nearest = window.sorted { (abs(gap($0)), time($0), $0) < (abs(gap($1)), time($1), $1) }
+            guard nearest.count >= rule.steps else { return [] }
+            return nearest.prefix(rule.steps).sorted { (time($0), $0) < (time($1), $1) }
         case .mosaic, .median:
             // Without a window, name order as always; within one, the closest is warped last, on top
             // (and is the composite's `acquired`).

@@ -31,6 +31,9 @@ public struct TimeRule: Sendable, Equatable {
         /// Every qualifying scene, composited: per pixel and band the lower median of the scenes
         /// whose pixel is valid and not cloudy (an observed value, never an average).
         case median
+        /// The ``TimeRule/steps`` scenes nearest the anchor's time, each its own patch, in time
+        /// order (manifest `"timeSeries": K`); a cell with fewer in the window has none.
+        case timeSeries
     }
 
     /// The sensor whose scene fixes the cell's date.
@@ -38,10 +41,14 @@ public struct TimeRule: Sendable, Equatable {
     /// The largest gap to the anchor's time, in days (any gap when `nil`).
     public var maxDays: Double?
     public var pick: Pick
+    /// The number of time steps of a `timeSeries` pick (1 for every other pick).
+    public var steps: Int
 
-    public init(anchor: String? = nil, maxDays: Double? = nil, pick: Pick) {
+    public init(anchor: String? = nil, maxDays: Double? = nil, pick: Pick, steps: Int = 1) {
         self.anchor = anchor
         self.maxDays = maxDays
         self.pick = pick
+        self.steps = pick == .timeSeries ? steps : 1
     }
+
 }

@@ -131,10 +131,13 @@ public struct SensorSchema: Codable, Sendable, Equatable {
     public var role: String
     /// How the builder warped this sensor's pixels (absent for datasets not built from rasters).
     public var warp: WarpRecipe?
+    /// For one step of a manifest sensor's time series, which (absent otherwise).
+    public var timeStep: TimeStep?
 
     public init(name: String, bands: [String], dtype: DType, gsd: Double? = nil, shape: [Int], nodata: Double? = nil,
-                role: String = "image", warp: WarpRecipe? = nil) {
+                role: String = "image", warp: WarpRecipe? = nil, timeStep: TimeStep? = nil) {
         self.warp = warp
+        self.timeStep = timeStep
         self.name = name
         self.bands = bands
         self.dtype = dtype
@@ -143,6 +146,21 @@ public struct SensorSchema: Codable, Sendable, Equatable {
         self.nodata = nodata
         self.role = role
     }
+}
+
+/// A dataset sensor that is step `index` (0 = earliest) of the `steps` scenes of manifest sensor
+/// `series` nearest its anchor's date; it is named `<series>.t<index>`.
+public struct TimeStep: Codable, Sendable, Equatable {
+    public var series: String
+    public var index: Int
+    public var steps: Int
+    public init(series: String, index: Int, steps: Int) {
+        self.series = series
+        self.index = index
+        self.steps = steps
+    }
+    /// The dataset sensor name of this step (manifest sensor names hold no `.`, so it never collides).
+    public var sensorName: String { "\(series).t\(index)" }
 }
 
 /// An input file of the build.

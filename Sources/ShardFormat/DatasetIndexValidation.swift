@@ -37,6 +37,22 @@ extension DatasetIndex {
                 }
             }
         }
+        // Time-series steps: each names itself, and every series has all its steps.
+        var steps: [String: (count: Int, seen: Set<Int>)] = [:]
+        for (i, s) in sensors.enumerated() {
+            guard let t = s.timeStep else { continue }
+            guard t.steps > 0, (0..<t.steps).contains(t.index), t.sensorName == s.name else {
+                problems.append("sensors[\(i)].timeStep: step \(t.index) of \(t.steps) of \(t.series) does not name sensor \(s.name)")
+                continue
+            }
+            if let other = steps[t.series], other.count != t.steps {
+                problems.append("sensors[\(i)].timeStep: series \(t.series) has \(other.count) steps elsewhere, \(t.steps) here")
+            }
+            steps[t.series, default: (t.steps, [])].seen.insert(t.index)
+        }
+        for (series, s) in steps.sorted(by: { $0.key < $1.key }) where s.seen.count != s.count {
+            problems.append("sensors: time series \(series) lists \(s.seen.count) of its \(s.count) steps")
+        }
         for (sensor, bands) in statistics {
             for (b, stats) in bands.enumerated() { if let p = stats.problem { problems.append("statistics.\(sensor)[\(b)]: \(p)") } }
         }

@@ -110,37 +110,91 @@ struct StacPairingTests {
     func medianComposite() throws {
         guard TestEnvironment.hasRealData else { print("notice: GEOPAIRS_REAL_DATA unset; median composite test skipped"); return }
         let f = try StacFixture(root: TestEnvironment.temporaryDirectory())
-        // Three S1 scenes of 2020-01-18/19/21: the patch ×3, ×1 and ×2 (the median is the ×2 one).
-        var features: [JSONValue] = []
-        for (day, scale) in [(18, 3.0), (19, 1.0), (21, 2.0)] {
-            let cog = "cogs/S1x\(Int(scale))_202001\(day).tif"
-            try TestEnvironment.check("gdal_translate", ["-q", "-of", "COG", "-ot", "Float32", "-scale", "0", "1", "0", "\(scale)",
-                                                         TestEnvironment.real("gefolki_s1_patch11.tif"), f.root + "/" + cog])
-            features.append(try StacFixture.item(id: "S1x\(Int(scale))", date: "2020-01-\(day)T17:40:00Z", properties: [:],
-                                                 assets: ["data": (cog, f.root + "/" + cog)]))
-        }
-        let scaled = f.root + "/s1-scaled.json"
-        try StacFixture.write(.object(["type": .string("FeatureCollection"), "features": .array(features)]), to: scaled)
-        let json = f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [scaled], s1Time: #"{"anchor": "s2", "maxDays": 3, "pick": "median"}"#)
-            .replacingOccurrences(of: #""gsd": 10, "dtype": "f32", "time": {"anchor""#, with: #""gsd": 10, "dtype": "f32", "resampling": "near", "time": {"anchor""#)
-        let dataset = try Fixtures.build(Fixtures.manifestFile(json))
+        let dataset = try Fixtures.build(Fixtures.manifestFile(try Self.scaledS1Manifest(f, time: #"{"anchor": "s2", "maxDays": 3, "pick": "median"}"#)))
         let reader = try DatasetReader(directory: dataset)
-        let source = try Raster(path: f.root + "/cogs/S1x2_20200121.tif")
-        let doubled = try source.read(as: Float.self)
+        let doubled = try Self.scaledPixels(f, scale: 2, day: 21)
         var records = 0
         for location in reader.locations() {
             let meta = try reader.metadata(at: location)
             #expect(meta.attributes["s1.scenes"] == .number(3))
             // Closest to the anchor (01-20T10:30) is 01-19T17:40: the composite's acquired.
             #expect(meta.sensor("s1")?.acquired == "2020-01-19T17:40:00Z")
-            let ours = try Fixtures.values(reader, location, sensor: "s1")
-            let x0 = Int(((meta.footprint[0] - 399_940) / 10).rounded()), y0 = Int(((5_100_020 - meta.footprint[3]) / 10).rounded())
-            var expected: [Double] = []
-            for b in 0..<2 { for y in 0..<64 { for x in 0..<64 { expected.append(Double(doubled[(b * 448 + y0 + y) * 448 + x0 + x])) } } }
-            #expect(ours == expected, "\(meta.key)")
+            #expect(try Fixtures.values(reader, location, sensor: "s1") == Self.window(doubled, of: meta), "\(meta.key)")
             records += 1
         }
         #expect(records == 36)
+    }
+
+    @Test("timeSeries K keeps the K scenes nearest the anchor as steps s1.t0… in time order, each its own scene's pixels and time; fewer in the window drop the cell")
+    func timeSeries() throws {
+        guard TestEnvironment.hasRealData else { print("notice: GEOPAIRS_REAL_DATA unset; time series test skipped"); return }
+        let f = try StacFixture(root: TestEnvironment.temporaryDirectory())
+        // Nearest the anchor (01-20T10:30): 01-19T17:40 (×1, 0.70 d), 01-21T17:40 (×2, 1.30 d), 01-18T17:40 (×3, 1.70 d).
+        let two = try Fixtures.build(Fixtures.manifestFile(try Self.scaledS1Manifest(f, time: #"{"anchor": "s2", "maxDays": 3, "timeSeries": 2}"#)))
+        let reader = try DatasetReader(directory: two)
+        #expect(reader.index.sensors.map(\.name) == ["s2", "s1.t0", "s1.t1"])
+        #expect(reader.index.sensor("s1.t1")?.timeStep == TimeStep(series: "s1", index: 1, steps: 2))
+        let steps = [(name: "s1.t0", acquired: "2020-01-19T17:40:00Z", pixels: try Self.scaledPixels(f, scale: 1, day: 19)),
+                     (name: "s1.t1", acquired: "2020-01-21T17:40:00Z", pixels: try Self.scaledPixels(f, scale: 2, day: 21))]
+        var records = 0
+        for location in reader.locations() {
+            let meta = try reader.metadata(at: location)
+            #expect(meta.sensors.map(\.sensor) == ["s2", "s1.t0", "s1.t1"])
+            for step in steps {
+                #expect(meta.sensor(step.name)?.acquired == step.acquired)
+                #expect(meta.sensor(step.name)?.sources.count == 1)
+                #expect(try Fixtures.values(reader, location, sensor: step.name) == Self.window(step.pixels, of: meta), "\(meta.key) \(step.name)")
+            }
+            records += 1
+        }
+        #expect(records == 36)
+        try RecordRebuilder.expectEveryRecordRebuilds(two, manifestDirectory: f.root)
+
+        // Three steps take 01-18 too, first; the yield's gaps are the nearest step's.
+        let three = try Self.plan(try Self.scaledS1Manifest(f, time: #"{"anchor": "s2", "maxDays": 3, "timeSeries": 3}"#))
+        #expect(Set(Self.choices(three, sensor: "s1").values) == [["S1x3", "S1x1", "S1x2"]])
+        let y = try #require(three.pairing["s1"])
+        #expect(y.steps == 3 && y.pairedCells == 36 && y.gapHistogram[0] == 36)
+        #expect(PlanSummary(three).text.contains("pairing s1 (timeSeries of 3) within 3 days of s2: 36 of 36"), "\(PlanSummary(three).text)")
+        // Four steps: the window holds only three scenes, so no cell has the series (and s1 is required).
+        let four = try Self.plan(try Self.scaledS1Manifest(f, time: #"{"anchor": "s2", "maxDays": 3, "timeSeries": 4}"#))
+        #expect(four.cellCount == 0 && four.pairing["s1"]?.pairedCells == 0 && four.pairing["s1"]?.coveredCells == 36)
+        // A series needs an anchor, and takes no pick.
+        for bad in [#"{"timeSeries": 2}"#, #"{"anchor": "s2", "pick": "closest", "timeSeries": 2}"#, #"{"anchor": "s2", "pick": "timeSeries"}"#] {
+            #expect(throws: ManifestError.self, "\(bad)") { try ManifestParser.load(path: Fixtures.manifestFile(try Self.scaledS1Manifest(f, time: bad))) }
+        }
+    }
+
+    /// The fixture's manifest with S1 from three scenes of 2020-01-18/19/21: the patch ×3, ×1 and
+    /// ×2, warped with nearest neighbour (so a patch is its scene's window, value for value).
+    static func scaledS1Manifest(_ f: StacFixture, time: String) throws -> String {
+        let scaled = f.root + "/s1-scaled.json"
+        if !FileManager.default.fileExists(atPath: scaled) {
+            var features: [JSONValue] = []
+            for (day, scale) in [(18, 3), (19, 1), (21, 2)] {
+                let cog = "cogs/S1x\(scale)_202001\(day).tif"
+                try TestEnvironment.check("gdal_translate", ["-q", "-of", "COG", "-ot", "Float32", "-scale", "0", "1", "0", "\(scale)",
+                                                             TestEnvironment.real("gefolki_s1_patch11.tif"), f.root + "/" + cog])
+                features.append(try StacFixture.item(id: "S1x\(scale)", date: "2020-01-\(day)T17:40:00Z", properties: [:],
+                                                     assets: ["data": (cog, f.root + "/" + cog)]))
+            }
+            try StacFixture.write(.object(["type": .string("FeatureCollection"), "features": .array(features)]), to: scaled)
+        }
+        return f.manifest(s2Inputs: [f.s2Collection], s1Inputs: [scaled], s1Time: time)
+            .replacingOccurrences(of: #""gsd": 10, "dtype": "f32", "time": {"anchor""#, with: #""gsd": 10, "dtype": "f32", "resampling": "near", "time": {"anchor""#)
+    }
+
+    /// The pixels of one scaled S1 scene (2 bands of 448 × 448).
+    static func scaledPixels(_ f: StacFixture, scale: Int, day: Int) throws -> [Float] {
+        try Raster(path: f.root + "/cogs/S1x\(scale)_202001\(day).tif").read(as: Float.self)
+    }
+
+    /// A record's 64 × 64 window of a scaled scene, as the record's values.
+    static func window(_ pixels: [Float], of meta: RecordMetadata) -> [Double] {
+        let x0 = Int(((meta.footprint[0] - 399_940) / 10).rounded()), y0 = Int(((5_100_020 - meta.footprint[3]) / 10).rounded())
+        var out: [Double] = []
+        for b in 0..<2 { for y in 0..<64 { for x in 0..<64 { out.append(Double(pixels[(b * 448 + y0 + y) * 448 + x0 + x])) } } }
+        return out
     }
 
     /// Two datasets' shards are the same files, byte for byte.

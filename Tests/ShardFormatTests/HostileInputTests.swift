@@ -143,6 +143,11 @@ struct HostileInputTests {
             ("sensors[1].gsd", { Self.setSensor(&$0, 1, "gsd", 0) }),
             ("sensors[1].gsd", { Self.setSensor(&$0, 1, "gsd", 7) }),
             ("sensors[2].bands", { Self.setSensor(&$0, 2, "bands", ["a", "b"]) }),
+            ("sensors[0].timeStep", { Self.setSensor(&$0, 0, "timeStep", ["series": "x", "index": 5, "steps": 2]) }),
+            ("time series x lists 1 of its 2 steps", {
+                Self.setSensor(&$0, 0, "name", "x.t0")
+                Self.setSensor(&$0, 0, "timeStep", ["series": "x", "index": 0, "steps": 2])
+            }),
             ("grid.patchSize", { var g = $0["grid"] as! [String: Any]; g["patchSize"] = -160; $0["grid"] = g }),
             ("splits", { $0["splits"] = ["train": Int.max, "val": Int.max, "test": 2] }),
             ("shards[0].records", { Self.setShard(&$0, 0, "records", -1) }),
