@@ -39,8 +39,23 @@ extension Double: BLASScalar {
     public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
 }
 
-/// OpenBLAS's own thread pool (`openblas_set_num_threads`): set deliberately so that it does not
-/// compete with the loader's decoding threads for the same cores.
-public enum BLASThreads {
-    public static func set(_ count: Int) { openblas_set_num_threads(Int32(max(1, count))) }
+/// The trainer's compute threads. OpenBLAS's own pool is kept at one thread and the trainer splits
+/// its products over ``Lanes`` instead: OpenBLAS 0.3.21 runs small products (attention's, per
+/// record and head) on one thread whatever its pool, and its idle pool threads spin in
+/// `sched_yield`, competing with the lanes (14 % of a step's profile before).
+public enum ComputeThreads {
+    /// Sets the lanes to `count` threads (at least 1) and OpenBLAS's pool to 1.
+    public static func set(_ count: Int) {
+        Lanes.count = max(1, count)
+        openblas_set_num_threads(1)
+    }
+    /// The lanes' thread count.
+    public static var count: Int { Lanes.count }
+    /// Runs `body` with OpenBLAS's own pool at the lanes' thread count (the benchmark's reference:
+    /// `cblas_sgemm` threading each product as it would alone).
+    public static func withOpenComputeThreads<R>(_ body: () throws -> R) rethrows -> R {
+        openblas_set_num_threads(Int32(Lanes.count))
+        defer { openblas_set_num_threads(1) }
+        return try body()
+    }
 }

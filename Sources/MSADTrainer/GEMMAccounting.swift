@@ -37,27 +37,29 @@ public enum GEMMAccounting {
     }
 
     /// Times `cblas_sgemm` alone on `shapes` (the same sizes and transposes as the trainer's, on
-    /// tightly packed operands filled with small values) and returns the seconds per pass, the
-    /// median of `repetitions` passes.
+    /// tightly packed operands filled with small values), with OpenBLAS's own pool at the trainer's
+    /// thread count, and returns the seconds per pass, the median of `repetitions` passes.
     public static func timeSGEMM(_ shapes: [GEMMShape], repetitions: Int = 5) -> Double {
         let largest = shapes.reduce(0) { max($0, $1.m * $1.k, $1.k * $1.n, $1.m * $1.n) }
         let a = [Float](repeating: 0.01, count: largest), b = a
         var c = [Float](repeating: 0, count: largest)
         var times: [Double] = []
-        for _ in 0..<max(1, repetitions) {
-            let start = DispatchTime.now().uptimeNanoseconds
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    c.withUnsafeMutableBufferPointer { pc in
-                        for s in shapes {
-                            Float.gemm(transA: s.transposeA, transB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: 1,
-                                       a: pa.baseAddress!, lda: s.transposeA ? s.m : s.k,
-                                       b: pb.baseAddress!, ldb: s.transposeB ? s.k : s.n, beta: 0, c: pc.baseAddress!, ldc: s.n)
+        ComputeThreads.withOpenComputeThreads {
+            for _ in 0..<max(1, repetitions) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        c.withUnsafeMutableBufferPointer { pc in
+                            for s in shapes {
+                                Float.gemm(transA: s.transposeA, transB: s.transposeB, m: s.m, n: s.n, k: s.k, alpha: 1,
+                                           a: pa.baseAddress!, lda: s.transposeA ? s.m : s.k,
+                                           b: pb.baseAddress!, ldb: s.transposeB ? s.k : s.n, beta: 0, c: pc.baseAddress!, ldc: s.n)
+                            }
                         }
                     }
                 }
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             }
-            times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         return times.sorted()[times.count / 2]
     }

@@ -23,7 +23,8 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
 
     /// Each sensor's projected tokens, (records · G²)×E, for token pixels from ``PatchEmbedding/tokens(_:records:)``.
     public func projectedTokens(_ pixels: [Matrix<T>]) -> [Matrix<T>] {
-        pixels.indices.map { heads[$0].forward(encoders[$0].forward(pixels[$0])) }
+        let (encoders, heads) = (encoders, heads)
+        return Lanes.map(pixels.count) { heads[$0].forward(encoders[$0].forward(pixels[$0])) }
     }
 
     /// The loss of one batch and the gradient of every parameter.
@@ -33,7 +34,9 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
     ///     compares the tokens that count in both. `nil`: every token counts.
     public func lossAndGradient(_ pixels: [Matrix<T>], records: Int, usable: [[Bool]]? = nil) -> (loss: T, gradient: MSADModel<T>) {
         precondition(pixels.count == encoders.count, "one token-pixel matrix per sensor")
-        let traces = pixels.indices.map { encoders[$0].trace(pixels[$0]) }
+        // The sensors' encoders are independent: each runs on its own lane, forward and backward.
+        let encoders = encoders
+        let traces = Lanes.map(pixels.count) { encoders[$0].trace(pixels[$0]) }
         let z = traces.indices.map { encoders[$0].tokens(traces[$0]) }
         var dz = z.map { Matrix<T>(zeros: $0.rows, $0.cols) }
         var headGradients = heads.map { [T](repeating: 0, count: $0.parameterCount) }
@@ -62,10 +65,9 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
             for (i, v) in gb.flattened.enumerated() { headGradients[b][i] += v * share }
         }
         var gradient = self
-        for s in encoders.indices {
-            gradient.encoders[s] = encoders[s].backward(pixels[s], dz[s], trace: traces[s])
-            gradient.heads[s].load(headGradients[s][...])
-        }
+        let dTokens = dz
+        gradient.encoders = Lanes.map(encoders.count) { encoders[$0].backward(pixels[$0], dTokens[$0], trace: traces[$0]) }
+        for s in encoders.indices { gradient.heads[s].load(headGradients[s][...]) }
         return (loss, gradient)
     }
 

@@ -35,16 +35,26 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
                     for r in 0..<m { (c.baseAddress! + r * n).initialize(from: bias.baseAddress!, count: n) }
                 }
             }
-            values.withUnsafeBufferPointer { a in
-                other.values.withUnsafeBufferPointer { b in
-                    T.gemm(transA: transposeSelf, transB: transposeOther, m: m, n: n, k: k, alpha: 1, a: a.baseAddress!, lda: cols,
-                           b: b.baseAddress!, ldb: other.cols, beta: rowBias == nil ? 0 : 1, c: c.baseAddress!, ldc: n)
+            // Large products are split by rows of C over the lanes (row r of op(A) is row r of A,
+            // or its column r when transposed).
+            let (lda, ldb, beta): (Int, Int, T) = (cols, other.cols, rowBias == nil ? 0 : 1)
+            let split = m >= 2 * Self.rowsPerLane && m * n * k >= Self.parallelFlops
+            withBlock { a in other.withBlock { b in
+                let c = MatrixBlock(base: c.baseAddress!, stride: n)
+                Lanes.split(m, parallel: split) { rows in
+                    T.gemm(transA: transposeSelf, transB: transposeOther, m: rows.count, n: n, k: k, alpha: 1,
+                           a: transposeSelf ? a.base + rows.lowerBound : a.base + rows.lowerBound * lda, lda: lda,
+                           b: b.base, ldb: ldb, beta: beta, c: c.base + rows.lowerBound * n, ldc: n)
                 }
-            }
+            } }
             initialized = m * n
         }
         return Matrix(rows: m, cols: n, values: product)
     }
+
+    /// Below these, a product runs on one lane (the split would cost more than it saves).
+    static var rowsPerLane: Int { 32 }
+    static var parallelFlops: Int { 1 << 18 }
 
     public var transposed: Matrix {
         var out = Matrix(zeros: cols, rows)
@@ -95,28 +105,41 @@ extension Matrix {
     }
 }
 
-extension Matrix {
-    /// `C[block] = alpha · op(A[block]) · op(B[block])` on blocks that start at the given (row, column)
-    /// of each matrix and are read and written in place through the matrices' own row strides
-    /// (`lda`/`ldb`/`ldc` of `cblas_?gemm`): attention's per-record, per-head products without copies.
-    /// `op(A)` is m×k, `op(B)` k×n.
-    static func multiplyBlocks(_ a: Matrix, at aOrigin: (Int, Int), transposeA: Bool = false,
-                               _ b: Matrix, at bOrigin: (Int, Int), transposeB: Bool = false,
-                               into c: inout Matrix, at cOrigin: (Int, Int), m: Int, n: Int, k: Int, alpha: T = 1) {
-        precondition(aOrigin.0 + (transposeA ? k : m) <= a.rows && aOrigin.1 + (transposeA ? m : k) <= a.cols, "block outside A")
-        precondition(bOrigin.0 + (transposeB ? n : k) <= b.rows && bOrigin.1 + (transposeB ? k : n) <= b.cols, "block outside B")
-        precondition(cOrigin.0 + m <= c.rows && cOrigin.1 + n <= c.cols, "block outside C")
+/// A block of a row-major matrix, seen through the matrix's row stride (`lda`/`ldb`/`ldc` of
+/// `cblas_?gemm`), so that attention's per-record, per-head products read and write in place.
+/// The caller keeps the matrix alive and every block inside it; it is `Sendable` because parallel
+/// lanes (``Lanes``) each write their own rows of one matrix.
+struct MatrixBlock<T: BLASScalar>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<T>
+    /// Elements from one row to the next (the whole matrix's column count).
+    let stride: Int
+
+    /// The block starting `row` rows and `col` columns further on.
+    func offset(_ row: Int, _ col: Int) -> MatrixBlock { MatrixBlock(base: base + row * stride + col, stride: stride) }
+
+    subscript(row: Int, col: Int) -> T {
+        get { base[row * stride + col] }
+        nonmutating set { base[row * stride + col] = newValue }
+    }
+
+    /// `C = alpha · op(A) · op(B)`, `op(A)` m×k and `op(B)` k×n.
+    static func multiply(_ a: MatrixBlock, transposeA: Bool = false, _ b: MatrixBlock, transposeB: Bool = false,
+                         into c: MatrixBlock, m: Int, n: Int, k: Int, alpha: T = 1) {
         GEMMAccounting.note(GEMMShape(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB))
-        let ldc = c.cols
-        a.values.withUnsafeBufferPointer { pa in
-            b.values.withUnsafeBufferPointer { pb in
-                c.values.withUnsafeMutableBufferPointer { pc in
-                    T.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha,
-                           a: pa.baseAddress! + aOrigin.0 * a.cols + aOrigin.1, lda: a.cols,
-                           b: pb.baseAddress! + bOrigin.0 * b.cols + bOrigin.1, ldb: b.cols,
-                           beta: 0, c: pc.baseAddress! + cOrigin.0 * ldc + cOrigin.1, ldc: ldc)
-                }
-            }
-        }
+        T.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a.base, lda: a.stride,
+               b: b.base, ldb: b.stride, beta: 0, c: c.base, ldc: c.stride)
+    }
+}
+
+extension Matrix {
+    /// `body` with the matrix's storage as a block, for reading.
+    func withBlock<R>(_ body: (MatrixBlock<T>) -> R) -> R {
+        values.withUnsafeBufferPointer { body(MatrixBlock(base: UnsafeMutablePointer(mutating: $0.baseAddress!), stride: cols)) }
+    }
+
+    /// `body` with the matrix's storage as a block, for writing.
+    mutating func withMutableBlock<R>(_ body: (MatrixBlock<T>) -> R) -> R {
+        let cols = cols
+        return values.withUnsafeMutableBufferPointer { body(MatrixBlock(base: $0.baseAddress!, stride: cols)) }
     }
 }

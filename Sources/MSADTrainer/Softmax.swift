@@ -2,18 +2,20 @@
 enum Softmax {
     static func rows<T: BLASScalar>(_ m: Matrix<T>) -> Matrix<T> {
         var out = m
-        let cols = m.cols
-        out.values.withUnsafeMutableBufferPointer { values in
-            for r in 0..<m.rows {
-                let row = UnsafeMutableBufferPointer(rebasing: values[(r * cols)..<((r + 1) * cols)])
-                let top = row.max()!
-                var sum: T = 0
-                for c in row.indices { row[c] = T.exp(row[c] - top); sum += row[c] }
-                let inverse = 1 / sum
-                for c in row.indices { row[c] *= inverse }
-            }
-        }
+        out.withMutableBlock { rowsInPlace($0, rows: m.rows, cols: m.cols) }
         return out
+    }
+
+    /// The softmax of each of a block's rows, in place.
+    static func rowsInPlace<T: BLASScalar>(_ block: MatrixBlock<T>, rows: Int, cols: Int) {
+        for r in 0..<rows {
+            let row = UnsafeMutableBufferPointer(start: block.base + r * block.stride, count: cols)
+            let top = row.max()!
+            var sum: T = 0
+            for c in row.indices { row[c] = T.exp(row[c] - top); sum += row[c] }
+            let inverse = 1 / sum
+            for c in row.indices { row[c] *= inverse }
+        }
     }
 
     /// Cross-entropy of each row's softmax against the rows of `targets`, averaged over rows,

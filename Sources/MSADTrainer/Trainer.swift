@@ -74,7 +74,7 @@ public final class Trainer {
         if let problem = options.problem { throw TrainingError(problem) }
         self.options = options
         self.runDirectory = runDirectory
-        BLASThreads.set(options.blasThreads)
+        ComputeThreads.set(options.blasThreads)
         let statePath = runDirectory + "/" + Self.stateFile
         let saved: TrainingState?
         if FileManager.default.fileExists(atPath: statePath) {

@@ -25,7 +25,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var seed: UInt64
     /// Loader decoding threads.
     public var workers: Int
-    /// OpenBLAS threads.
+    /// Compute threads of a step (``ComputeThreads``; OpenBLAS itself runs single-threaded inside them).
     public var blasThreads: Int
     /// Tokens per side; nil: the largest G ≤ 8 that divides every sensor's patch side.
     public var grid: Int?

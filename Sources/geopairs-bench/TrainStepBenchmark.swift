@@ -11,7 +11,7 @@ enum TrainStepBenchmark {
             arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? fallback
         }
         let steps = max(1, option("--steps", 10)), threads = option("--threads", 2)
-        BLASThreads.set(threads)
+        ComputeThreads.set(threads)
         var model = try MSADModel<Float>(checkpoint: run + "/checkpoint-000000.safetensors")
         let (tensors, _) = try SafeTensors.read(run + "/reference-batch.safetensors")
         var records = 0
@@ -36,13 +36,16 @@ enum TrainStepBenchmark {
             step()
             stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
             sgemmTimes.append(GEMMAccounting.timeSGEMM(shapes, repetitions: 1))
+            // OpenBLAS's pool threads, woken by the reference, spin for ~0.1 s before they sleep;
+            // the step would otherwise share its cores with them.
+            Thread.sleep(forTimeInterval: 0.3)
         }
         let median = stepTimes.sorted()[steps / 2], sgemm = sgemmTimes.sorted()[steps / 2]
         let flops = Double(shapes.reduce(0) { $0 + $1.flops }), forward = Double(forwardShapes.reduce(0) { $0 + $1.flops })
         let c = model.config
         print("model: \(c.sensors.map { "\($0.name) \($0.channels)×\(c.grid * $0.pixelsPerToken)²" }.joined(separator: ", ")), G=\(c.grid), "
               + "D=\(c.width), depth \(c.depth), \(c.heads) heads, E=\(c.projection), \(c.loss.rawValue), batch \(records), "
-              + "\(model.parameterCount) parameters; \(threads) OpenBLAS threads")
+              + "\(model.parameterCount) parameters; \(threads) compute threads")
         print(String(format: "matrix products per step: %d calls, %.2f GFLOP (%.2f× the forward pass's %.2f GFLOP)",
                      shapes.count, flops / 1e9, flops / forward, forward / 1e9))
         print(String(format: "train-msad step:        %7.1f ms  %6.1f GFLOP/s   (median of %d)", median * 1000, flops / median / 1e9, steps))

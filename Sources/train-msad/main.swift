@@ -43,7 +43,7 @@ let train = Subcommand(
       --augment              random flips and 90° rotations, the same for both sensors of a record
       --checkpoint-every K   default 100
       --seed S               initialisation and shuffling seed (default 0)
-      --workers W            loader threads (default 1); --blas-threads T OpenBLAS threads (default 2)
+      --workers W            loader threads (default 1); --blas-threads T compute threads of a step (default 2)
       --grid G               tokens per side (default: largest G ≤ 8 dividing every patch side)
       --width D --depth L --heads H --projection E    model size (defaults 192, 4, 3, 128)
       --temperature T        default 1 (msad) or 0.1 (msad-dense); --smoothing ε (msad, default 0.3)
@@ -130,7 +130,7 @@ let evaluate = Subcommand(
       --sensors A,B      gallery sensor A, query sensor B
       --split S          default val
       --batch B          records per forward pass (default 32)
-      --blas-threads T   OpenBLAS threads (default 2)
+      --blas-threads T   compute threads (default 2)
       --json             print JSON
     DIR may be a bucket or URL (s3://…, gs://…, az://…, https://…, /vsis3/…):
     \(DatasetStorageOpener.optionsHelp)
@@ -141,7 +141,7 @@ let evaluate = Subcommand(
     guard let path = a.value("checkpoint") else { throw UsageError("--checkpoint FILE is required") }
     let sensors = try sensorList(a)
     guard sensors.count == 2 else { throw UsageError("--sensors names a gallery and a query sensor: exactly two") }
-    BLASThreads.set(try a.integer("blas-threads", in: 1...256) ?? 2)
+    ComputeThreads.set(try a.integer("blas-threads", in: 1...256) ?? 2)
     let model = try MSADModel<Float>(checkpoint: path)
     let split = a.value("split") ?? "val"
     let r = try RetrievalReport.evaluate(model: model, dataset: dataset, split: split, gallery: sensors[0], query: sensors[1],

@@ -79,6 +79,30 @@ struct MSADModelTests {
         #expect(maxRelativeError(gradient.flattened, numeric) < 1e-6)
     }
 
+    /// Products large enough to be split by rows, eight records of attention and two encoders:
+    /// every parallel pass of a step (``ComputeThreads/set(_:)``) on work that is its own.
+    @Test("Two compute lanes give the same loss and gradient as one, bit for bit")
+    func lanesAgree() {
+        let config = ModelConfig(sensors: [.init(name: "a", channels: 3, pixelsPerToken: 2), .init(name: "b", channels: 2, pixelsPerToken: 1)],
+                                 grid: 4, width: 64, depth: 1, heads: 2, projection: 16, loss: .msadDense, seed: 3)
+        let model = MSADModel<Float>(config: config)
+        var g = SeededGenerator(seed: 4)
+        let records = 8
+        let pixels = config.sensors.indices.map { s in
+            let side = config.grid * config.sensors[s].pixelsPerToken
+            let image = (0..<(records * config.sensors[s].channels * side * side)).map { _ in Float.random(in: -1...1, using: &g) }
+            return image.withUnsafeBufferPointer { model.encoders[s].embedding.tokens($0, records: records) }
+        }
+        let before = ComputeThreads.count
+        defer { ComputeThreads.set(before) }
+        ComputeThreads.set(1)
+        let (serialLoss, serialGradient) = model.lossAndGradient(pixels, records: records)
+        ComputeThreads.set(2)
+        let (parallelLoss, parallelGradient) = model.lossAndGradient(pixels, records: records)
+        #expect(parallelLoss == serialLoss)
+        #expect(parallelGradient.flattened == serialGradient.flattened)
+    }
+
     @Test("Checkpoint save → load gives the same configuration and identical outputs; bad files name the file")
     func checkpointRoundTrip() throws {
         let config = ModelConfig(sensors: [.init(name: "s1", channels: 2, pixelsPerToken: 3), .init(name: "s2", channels: 4, pixelsPerToken: 3)],
