@@ -54,7 +54,7 @@ public enum BuildExecutor {
                                        recordsResumed: index.splits.values.reduce(0, +), seconds: 0)
                 }
                 guard restart else {
-                    throw PlanError(problems: ["\(output) holds \(existing.part.name) of another build (use --force to rebuild it)"])
+                    throw ShardError(.outputInUse, file: output, message: "holds \(existing.part.name) of another build")
                 }
                 try FileManager.default.removeItem(atPath: "\(output)/\(PartIndex.fileName)")
             }

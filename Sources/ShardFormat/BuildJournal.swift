@@ -40,7 +40,7 @@ struct BuildJournal: Equatable {
         let path = path(in: directory)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         func corrupt(_ message: String) -> ShardError {
-            ShardError(.corrupt, file: path, message: "build journal: \(message) (use --force to start over)")
+            ShardError(.corrupt, file: path, message: "build journal: \(message)")
         }
         var lines = Array(data).split(separator: UInt8(0x0A), omittingEmptySubsequences: false).map { Data($0) }
         let complete = data.last == 0x0A

@@ -69,10 +69,10 @@ public final class DatasetWriter {
             throw ShardError(.io, file: shardDir, message: "cannot create the shard directory: \(error.localizedDescription)")
         }
         if let mirror, try mirror.hasFinishedDataset() {
-            throw ShardError(.invalidArgument, file: mirror.location, message: "already holds a finished dataset (use --force to rebuild)")
+            throw ShardError(.outputInUse, file: mirror.location, message: "already holds a finished dataset")
         }
         if fm.fileExists(atPath: (directory as NSString).appendingPathComponent("dataset.json")) {
-            throw ShardError(.invalidArgument, file: directory, message: "already holds a finished dataset (use --force to rebuild)")
+            throw ShardError(.outputInUse, file: directory, message: "already holds a finished dataset")
         }
         let published = try mirror?.journalLines() ?? []
         if mirror != nil {
@@ -83,10 +83,17 @@ public final class DatasetWriter {
                 try OutputFile.writeAtomically(Array(published.joined()), to: journalPath)
             }
         }
-        var journal = try BuildJournal.load(directory: directory) ?? BuildJournal(fingerprint: fingerprint, shards: [], resumePosition: 0)
+        let interrupted: BuildJournal?
+        do {
+            interrupted = try BuildJournal.load(directory: directory)
+        } catch let error as ShardError where error.kind == .corrupt {
+            // An unreadable journal is still an earlier build's: only a restart may replace it.
+            throw ShardError(.outputInUse, file: error.file, message: "holds an interrupted build with an unreadable \(error.message)")
+        }
+        var journal = interrupted ?? BuildJournal(fingerprint: fingerprint, shards: [], resumePosition: 0)
         if journal.fingerprint != fingerprint {
-            throw ShardError(.invalidArgument, file: mirror?.location ?? directory,
-                             message: "holds an interrupted build of a different manifest or inputs (use --force to start over)")
+            throw ShardError(.outputInUse, file: mirror?.location ?? directory,
+                             message: "holds an interrupted build of a different manifest or inputs")
         }
         // Keep only completed shards whose files are intact; anything else (partials) goes. A shard
         // listed twice (a mirror's journal rewrite that was interrupted) counts once.

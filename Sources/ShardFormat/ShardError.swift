@@ -19,6 +19,9 @@ public struct ShardError: Error, Equatable, CustomStringConvertible, Sendable {
         case invalidArgument
         /// The operating system refused a file operation.
         case io
+        /// The output already holds a finished dataset or another build's work (a different
+        /// manifest, part, or an unreadable journal), which only a restart replaces.
+        case outputInUse
     }
 
     public let kind: Kind

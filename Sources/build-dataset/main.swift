@@ -115,7 +115,7 @@ let build = Subcommand(
     let crashAfter = ProcessInfo.processInfo.environment["GEOPAIRS_CRASH_AFTER_SHARDS"].flatMap(Int.init)
     var shardsDone = 0
     let reporter = ProgressReporter(label: "build-dataset: cells", total: cells)
-    let report = try BuildExecutor.build(
+    let report = try suggestingForce { try BuildExecutor.build(
         plan: plan, output: out, staging: a.value("staging"), jobs: jobs, restart: a.has("force"), part: part,
         onShardCompleted: { _ in
             shardsDone += 1
@@ -123,7 +123,7 @@ let build = Subcommand(
         },
         progress: { p in
             reporter.update(done: p.cellsDone, detail: "\(p.recordsKept) records, \(String(format: "%.1f", Double(p.bytesWritten) / 1e6)) MB")
-        })
+        }) }
     reporter.finish(done: report.cellsPlanned, detail: "\(report.recordsWritten) records")
     let splits = report.index.splits.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     let bytes = report.index.shards.reduce(0) { $0 + $1.bytes }
@@ -131,6 +131,15 @@ let build = Subcommand(
           + "\(String(format: "%.1f", Double(bytes) / 1e6)) MB, \(String(format: "%.1f", report.seconds)) s"
           + (report.recordsResumed > 0 ? " (resumed with \(report.recordsResumed) records already written)" : ""))
     return .success
+}
+
+/// The library says what already holds the output; the command line adds the flag that replaces it.
+func suggestingForce<R>(_ body: () throws -> R) throws -> R {
+    do {
+        return try body()
+    } catch let error as ShardError where error.kind == .outputInUse {
+        throw ShardError(error.kind, file: error.file, location: error.location, message: "\(error.message) (use --force to start over)")
+    }
 }
 
 let merge = Subcommand(
