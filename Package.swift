@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "train-msad", dependencies: ["CLICore", "MSADTrainer", "PairLoader", "ObjectStore", "ShardFormat"]),
         .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer", "ObjectStore"]),
         // Scripts/fuzz.sh builds it with libFuzzer; a plain build runs the seeded mutation loop.
-        .executableTarget(name: "geopairs-fuzz", dependencies: ["FuzzHarness", "TestSupport"]),
+        .executableTarget(name: "geopairs-fuzz", dependencies: ["FuzzHarness", "ShardFormat", "TestSupport"]),
 
         // Shared by the test targets: real-data lookup, temporary folders, running programs.
         .target(name: "TestSupport", dependencies: ["ShardFormat"], path: "Tests/TestSupport"),

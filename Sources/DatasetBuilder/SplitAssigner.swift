@@ -1,5 +1,6 @@
 import Foundation
 import GeoRaster
+import ShardFormat
 
 /// Assigns cells to splits by blocks of one grid on the globe, shared by every zone and CRS, so
 /// that no ground lies in cells of two splits — also where scenes of neighbouring UTM zones overlap.
@@ -94,10 +95,7 @@ public struct SplitAssigner: Sendable {
 
     /// A uniform number in [0, 1) from the seed and block (SplitMix64's finaliser).
     static func unitHash(seed: UInt64, x: Int64, y: Int64) -> Double {
-        var z = seed ^ (UInt64(bitPattern: x) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(bitPattern: y) &* 0xC2B2_AE3D_27D4_EB4F)
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        z ^= z >> 31
+        let z = SeededRandom.mix(seed ^ (UInt64(bitPattern: x) &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(bitPattern: y) &* 0xC2B2_AE3D_27D4_EB4F))
         return Double(z >> 11) / Double(1 << 53)
     }
 }

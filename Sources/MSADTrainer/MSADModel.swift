@@ -1,3 +1,4 @@
+import ShardFormat
 import PairLoader
 
 /// The cross-sensor model: one ``Encoder`` and one ``ProjectionHead`` per sensor, trained with the

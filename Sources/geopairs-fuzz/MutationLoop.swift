@@ -1,3 +1,4 @@
+import ShardFormat
 import Foundation
 import FuzzHarness
 import TestSupport
@@ -43,7 +44,7 @@ enum MutationLoop {
         let names = try FileManager.default.contentsOfDirectory(atPath: options.corpus).sorted()
         let corpus = try names.map { Array(try Data(contentsOf: URL(fileURLWithPath: "\(options.corpus)/\($0)"))) }
         guard !corpus.isEmpty else { throw FuzzError("\(options.corpus) holds no seed inputs") }
-        var rng = SeededGenerator(seed: options.seed)
+        var rng = SeededRandom(seed: options.seed)
         let current = URL(fileURLWithPath: "\(options.crashDirectory)/current-input")
         let start = Date()
         var report = Report(corpusSize: corpus.count)
@@ -59,7 +60,7 @@ enum MutationLoop {
         return report
     }
 
-    static func mutate(_ input: inout [UInt8], corpus: [[UInt8]], rng: inout SeededGenerator) {
+    static func mutate(_ input: inout [UInt8], corpus: [[UInt8]], rng: inout SeededRandom) {
         guard !input.isEmpty else { input = [UInt8.random(in: 0...255, using: &rng)]; return }
         let at = Int.random(in: 0..<input.count, using: &rng)
         switch Int.random(in: 0..<5, using: &rng) {

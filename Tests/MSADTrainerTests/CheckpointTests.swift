@@ -1,3 +1,4 @@
+import ShardFormat
 import Foundation
 import MSADTrainer
 import TestSupport
@@ -6,7 +7,7 @@ import Testing
 @Suite("safetensors checkpoints")
 struct CheckpointTests {
     static func heads() -> (ProjectionHead<Float>, TransformerBlock<Float>) {
-        var g = SeededGenerator(seed: 31)
+        var g = SeededRandom(seed: 31)
         return (ProjectionHead<Float>(inputs: 6, outputs: 4, generator: &g), TransformerBlock<Float>(width: 6, heads: 2, generator: &g))
     }
 
@@ -18,7 +19,7 @@ struct CheckpointTests {
                               metadata: ["config": "{\"width\":6}"], to: path)
         let (tensors, metadata) = try SafeTensors.read(path)
         #expect(metadata["config"] == "{\"width\":6}")
-        var g = SeededGenerator(seed: 99)
+        var g = SeededRandom(seed: 99)
         var head2 = ProjectionHead<Float>(inputs: 6, outputs: 4, generator: &g)
         var block2 = TransformerBlock<Float>(width: 6, heads: 2, generator: &g)
         try head2.load(tensors: tensors, prefix: "head_a.")

@@ -1,3 +1,4 @@
+import ShardFormat
 import MSADTrainer
 import TestSupport
 import Testing
@@ -7,7 +8,7 @@ import Testing
 struct EncoderGradientTests {
     @Test("Multi-head self-attention: input and all four projections", arguments: [1, 3])
     func attention(heads: Int) {
-        var g = SeededGenerator(seed: 11)
+        var g = SeededRandom(seed: 11)
         let layer = MultiHeadAttention<Double>(width: 6, heads: heads, generator: &g)
         let tokens = 4
         let x = randomMatrix(2 * tokens, 6, &g), w = randomMatrix(2 * tokens, 6, &g)
@@ -20,7 +21,7 @@ struct EncoderGradientTests {
 
     @Test("Attention never mixes records: a change in one record leaves the other's output alone")
     func attentionPerRecord() {
-        var g = SeededGenerator(seed: 12)
+        var g = SeededRandom(seed: 12)
         let layer = MultiHeadAttention<Double>(width: 6, heads: 2, generator: &g)
         var x = randomMatrix(8, 6, &g)
         let before = layer.forward(x, tokens: 4)
@@ -32,7 +33,7 @@ struct EncoderGradientTests {
 
     @Test("Pre-LN transformer block: input and every parameter")
     func block() {
-        var g = SeededGenerator(seed: 13)
+        var g = SeededRandom(seed: 13)
         let layer = TransformerBlock<Double>(width: 6, heads: 2, generator: &g)
         let x = randomMatrix(6, 6, &g), w = randomMatrix(6, 6, &g)
         let (dx, grad) = layer.backward(x, w, tokens: 3)
@@ -44,7 +45,7 @@ struct EncoderGradientTests {
 
     @Test("Patch embedding: projection and position gradients")
     func patchEmbedding() {
-        var g = SeededGenerator(seed: 14)
+        var g = SeededRandom(seed: 14)
         let layer = PatchEmbedding<Double>(channels: 2, grid: 2, pixelsPerToken: 2, width: 3, generator: &g)
         let pixels = randomMatrix(2 * 4, 2 * 2 * 2, &g), w = randomMatrix(8, 3, &g)
         let grad = layer.backward(pixels, w)
@@ -54,7 +55,7 @@ struct EncoderGradientTests {
 
     @Test("Token i of a 10 m and of a 20 m sensor cover the same ground")
     func tokensShareGround() {
-        var g = SeededGenerator(seed: 15)
+        var g = SeededRandom(seed: 15)
         // A 40 m patch: 4×4 px at 10 m and 2×2 px at 20 m, G = 2. Each pixel holds its ground x + 100·y
         // (of its top-left corner, in metres).
         func ground(_ column: Int, _ row: Int, metres: Int) -> Double {
@@ -78,7 +79,7 @@ struct EncoderGradientTests {
 struct EncoderEndToEndTests {
     @Test("Two encoders (depth 1 and 0) + heads + MSAD: every parameter's gradient equals finite differences")
     func endToEnd() {
-        var g = SeededGenerator(seed: 41)
+        var g = SeededRandom(seed: 41)
         // Sensor a: 2 channels, 4×4 px per record (p = 2); sensor b: 1 channel, 2×2 px (p = 1); G = 2.
         let encA = Encoder<Double>(channels: 2, grid: 2, pixelsPerToken: 2, width: 4, depth: 1, heads: 2, generator: &g)
         let encB = Encoder<Double>(channels: 1, grid: 2, pixelsPerToken: 1, width: 4, depth: 0, heads: 2, generator: &g)

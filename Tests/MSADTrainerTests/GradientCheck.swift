@@ -1,7 +1,8 @@
+import ShardFormat
 import MSADTrainer
 import TestSupport
 
-func randomMatrix(_ rows: Int, _ cols: Int, _ g: inout SeededGenerator, scale: Double = 1) -> Matrix<Double> {
+func randomMatrix(_ rows: Int, _ cols: Int, _ g: inout SeededRandom, scale: Double = 1) -> Matrix<Double> {
     Matrix(rows: rows, cols: cols, values: (0..<(rows * cols)).map { _ in Double.random(in: -scale...scale, using: &g) })
 }
 

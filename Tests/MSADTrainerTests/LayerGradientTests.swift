@@ -1,3 +1,4 @@
+import ShardFormat
 import MSADTrainer
 import TestSupport
 import Testing
@@ -9,7 +10,7 @@ import Testing
 struct LayerGradientTests {
     @Test("Linear: input, weight and bias")
     func linear() {
-        var g = SeededGenerator(seed: 1)
+        var g = SeededRandom(seed: 1)
         let layer = Linear<Double>(inputs: 5, outputs: 4, generator: &g)
         let x = randomMatrix(3, 5, &g), w = randomMatrix(3, 4, &g)
         let (dx, grad) = layer.backward(x, w)
@@ -21,7 +22,7 @@ struct LayerGradientTests {
 
     @Test("GELU (tanh approximation)")
     func gelu() {
-        var g = SeededGenerator(seed: 2)
+        var g = SeededRandom(seed: 2)
         let x = randomMatrix(4, 6, &g, scale: 3), w = randomMatrix(4, 6, &g)
         let dx = GELU.backward(x, w)
         #expect(maxRelativeError(dx.values, finiteDifferences(x.values) { v in
@@ -33,7 +34,7 @@ struct LayerGradientTests {
 
     @Test("LayerNorm: input, γ and β")
     func layerNorm() {
-        var g = SeededGenerator(seed: 3)
+        var g = SeededRandom(seed: 3)
         var norm = LayerNorm<Double>(features: 7)
         norm.gamma = (0..<7).map { _ in Double.random(in: 0.5...1.5, using: &g) }
         norm.beta = (0..<7).map { _ in Double.random(in: -0.5...0.5, using: &g) }
@@ -47,7 +48,7 @@ struct LayerGradientTests {
 
     @Test("Projection head (Linear → GELU → Linear, + first Linear, LayerNorm)")
     func projectionHead() {
-        var g = SeededGenerator(seed: 4)
+        var g = SeededRandom(seed: 4)
         let head = ProjectionHead<Double>(inputs: 6, outputs: 5, generator: &g)
         let z = randomMatrix(4, 6, &g), w = randomMatrix(4, 5, &g)
         let (dz, grad) = head.backward(z, w)

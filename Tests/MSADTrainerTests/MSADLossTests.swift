@@ -1,3 +1,4 @@
+import ShardFormat
 import Foundation
 import MSADTrainer
 import TestSupport
@@ -52,7 +53,7 @@ struct MSADLossTests {
 
     @Test("Pair loss: value equals an independent implementation; gradients equal finite differences", arguments: [(1.0, 0.3), (0.5, 0.0), (2.0, 0.1)])
     func pairGradients(tau: Double, epsilon: Double) {
-        var g = SeededGenerator(seed: 5)
+        var g = SeededRandom(seed: 5)
         let a = randomMatrix(5, 4, &g), b = randomMatrix(5, 4, &g)
         let targets = referenceTargets(rows(a), rows(b), tau: tau, epsilon: epsilon)
         let (loss, da, db) = MSADLoss.pair(a, b, temperature: tau, smoothing: epsilon)
@@ -65,7 +66,7 @@ struct MSADLossTests {
 
     @Test("Full MSAD (heads, every token index, mean): gradients of tokens and both heads equal finite differences")
     func objectiveGradients() {
-        var g = SeededGenerator(seed: 6)
+        var g = SeededRandom(seed: 6)
         let (batch, tokens, d, e) = (3, 4, 6, 5)
         let headA = ProjectionHead<Double>(inputs: d, outputs: e, generator: &g)
         let headB = ProjectionHead<Double>(inputs: d, outputs: e, generator: &g)
@@ -96,7 +97,7 @@ struct MSADLossTests {
 
     @Test("MSAD-dense: gradients equal finite differences; aligned tokens give a lower loss")
     func denseGradients() {
-        var g = SeededGenerator(seed: 7)
+        var g = SeededRandom(seed: 7)
         let za = randomMatrix(8, 5, &g), zb = randomMatrix(8, 5, &g)
         let (loss, dza, dzb) = MSADDenseLoss.evaluate(za: za, zb: zb)
         #expect(maxRelativeError(dza.values, finiteDifferences(za.values) { v in
@@ -109,7 +110,7 @@ struct MSADLossTests {
 
     @Test("Float32 (training precision) agrees with Float64 on the loss and gradients")
     func floatMatchesDouble() {
-        var g = SeededGenerator(seed: 8)
+        var g = SeededRandom(seed: 8)
         let a = randomMatrix(6, 8, &g), b = randomMatrix(6, 8, &g)
         let f = { (m: Matrix<Double>) in Matrix<Float>(rows: m.rows, cols: m.cols, values: m.values.map(Float.init)) }
         let d = MSADLoss.pair(a, b, temperature: 1, smoothing: 0.3)

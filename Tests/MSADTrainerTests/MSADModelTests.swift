@@ -1,3 +1,4 @@
+import ShardFormat
 import Foundation
 import MSADTrainer
 import TestSupport
@@ -12,7 +13,7 @@ struct MSADModelTests {
                                            .init(name: "c", channels: 1, pixelsPerToken: 2)],
                                  grid: 2, width: 4, depth: 1, heads: 2, projection: 3, loss: loss, seed: 5)
         let model = MSADModel<Double>(config: config)
-        var g = SeededGenerator(seed: 6)
+        var g = SeededRandom(seed: 6)
         let records = 3
         let pixels = config.sensors.indices.map { s in
             let side = config.grid * config.sensors[s].pixelsPerToken
@@ -86,7 +87,7 @@ struct MSADModelTests {
         let config = ModelConfig(sensors: [.init(name: "a", channels: 3, pixelsPerToken: 2), .init(name: "b", channels: 2, pixelsPerToken: 1)],
                                  grid: 4, width: 64, depth: 1, heads: 2, projection: 16, loss: .msadDense, seed: 3)
         let model = MSADModel<Float>(config: config)
-        var g = SeededGenerator(seed: 4)
+        var g = SeededRandom(seed: 4)
         let records = 8
         let pixels = config.sensors.indices.map { s in
             let side = config.grid * config.sensors[s].pixelsPerToken
@@ -113,7 +114,7 @@ struct MSADModelTests {
         let loaded = try MSADModel<Float>(checkpoint: dir + "/m.safetensors")
         #expect(loaded.config == config)
         #expect(loaded.flattened == model.flattened)
-        var g = SeededGenerator(seed: 1)
+        var g = SeededRandom(seed: 1)
         let pixels = [2, 4].enumerated().map { s, channels in
             let image = (0..<(3 * channels * 36)).map { _ in Float.random(in: -1...1, using: &g) }
             return image.withUnsafeBufferPointer { model.encoders[s].embedding.tokens($0, records: 3) }

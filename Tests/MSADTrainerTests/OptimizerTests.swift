@@ -1,3 +1,4 @@
+import ShardFormat
 import Foundation
 import MSADTrainer
 import TestSupport
@@ -47,13 +48,13 @@ struct OptimizerTests {
 
     @Test("Training the projection heads with AdamW lowers the MSAD loss on paired data")
     func trainingLowersLoss() {
-        var g = SeededGenerator(seed: 21)
+        var g = SeededRandom(seed: 21)
         let (batch, tokens, d, e) = (8, 4, 6, 8)
         var headA = ProjectionHead<Float>(inputs: d, outputs: e, generator: &g)
         var headB = ProjectionHead<Float>(inputs: d, outputs: e, generator: &g)
         // Sensor b sees a fixed linear transform of what sensor a sees: there is structure to learn.
         let mix = (0..<(d * d)).map { _ in Float.random(in: -1...1, using: &g) }
-        func batchPair(_ g: inout SeededGenerator) -> (Matrix<Float>, Matrix<Float>) {
+        func batchPair(_ g: inout SeededRandom) -> (Matrix<Float>, Matrix<Float>) {
             let za = Matrix<Float>(rows: batch * tokens, cols: d, values: (0..<(batch * tokens * d)).map { _ in Float.random(in: -1...1, using: &g) })
             var zb = Matrix<Float>(zeros: za.rows, d)
             for r in 0..<za.rows { for c in 0..<d { for k in 0..<d { zb[r, c] += za[r, k] * mix[k * d + c] } } }
@@ -64,7 +65,7 @@ struct OptimizerTests {
         let na = headA.parameterCount
         let decay = headA.decayFlags + headB.decayFlags
         var optimizer = AdamW<Float>(parameterCount: parameters.count, weightDecay: 0.01)
-        var evalGenerator = SeededGenerator(seed: 99)
+        var evalGenerator = SeededRandom(seed: 99)
         let (evalA, evalB) = batchPair(&evalGenerator)
         let before = objective.evaluate(za: evalA, zb: evalB, batch: batch, tokens: tokens, headA: headA, headB: headB).loss
         for _ in 0..<150 {

@@ -15,7 +15,7 @@ enum TrainerFixtures {
                        SensorSchema(name: "coarse", bands: ["m"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
         let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 7), fingerprint: "c")
         let encoder = RecordEncoder()
-        var g = SeededGenerator(seed: 77)
+        var g = SeededRandom(seed: 77)
         for i in 0..<(train + val) {
             let field = (0..<64).map { _ in Double.random(in: 0...100, using: &g) }
             let fine = field.map { UInt16($0) } + field.map { UInt16($0 * $0 / 100) }

@@ -65,7 +65,7 @@ struct LoaderLifecycleTests {
     @Test("stop() while another thread waits in nextBatch() returns promptly on both sides")
     func stopWhileTaking() throws {
         let loader = try Self.loader(try LoaderFixtures.numberedDataset(train: 200), prefetch: 1)
-        var rng = SeededGenerator(seed: 5)
+        var rng = SeededRandom(seed: 5)
         for _ in 0..<40 {
             let iterator = loader.makeIterator()
             let consumer = DispatchGroup()

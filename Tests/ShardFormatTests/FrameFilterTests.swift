@@ -7,7 +7,7 @@ import Testing
 struct FrameCodecTests {
     @Test("Every filter round-trips every dtype through zstd", arguments: FrameFilter.allCases)
     func roundTrip(filter: FrameFilter) throws {
-        var rng = SeededGenerator(seed: 3)
+        var rng = SeededRandom(seed: 3)
         for dtype in DType.allCases {
             for (h, w) in [(1, 1), (7, 13), (32, 32)] {
                 let record = Record(

@@ -211,7 +211,7 @@ struct HostileInputTests {
     func mangledShardsWithRepairedChecksums() throws {
         let (dir, path, shard) = try Self.dataset()
         let original = shard.serialized()
-        var rng = SeededGenerator(seed: 7)
+        var rng = SeededRandom(seed: 7)
         for round in 0..<300 {
             var bytes = original
             for _ in 0..<Int.random(in: 1...4, using: &rng) {

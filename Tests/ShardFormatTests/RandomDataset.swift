@@ -17,7 +17,7 @@ enum RandomDataset {
     static let patchSize = 160.0
 
     /// Little-endian bytes of `count` random values of a dtype (smooth-ish, like imagery).
-    static func array(_ dtype: DType, count: Int, rng: inout SeededGenerator) -> [UInt8] {
+    static func array(_ dtype: DType, count: Int, rng: inout SeededRandom) -> [UInt8] {
         var w = [UInt8]()
         var level = Double.random(in: 0...1000, using: &rng)
         for _ in 0..<count {
@@ -35,7 +35,7 @@ enum RandomDataset {
     }
 
     /// A random record; some sensors absent, some with masks (and a NaN in float data when masked).
-    static func record(_ i: Int, rng: inout SeededGenerator, splits: [String] = ["train", "val", "test"]) -> Record {
+    static func record(_ i: Int, rng: inout SeededRandom, splits: [String] = ["train", "val", "test"]) -> Record {
         var metas: [SensorMetadata] = []
         var arrays: [[UInt8]] = []
         var masks: [[UInt8]?] = []
@@ -70,7 +70,7 @@ enum RandomDataset {
     static func write(count: Int, seed: UInt64 = 42, directory: String? = nil, sharding: ShardingOptions = ShardingOptions(maxRecords: 7),
                       options: EncodingOptions = EncodingOptions()) throws -> (directory: String, records: [Record]) {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("gp-\(UUID().uuidString)").path
-        var rng = SeededGenerator(seed: seed)
+        var rng = SeededRandom(seed: seed)
         let records = (0..<count).map { record($0, rng: &rng) }
         let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: sharding, fingerprint: "test-\(seed)")
         let encoder = RecordEncoder(options: options)

@@ -90,7 +90,7 @@ struct RoundTripTests {
 
     @Test("An array of the wrong size names the record and sensor")
     func wrongArraySize() throws {
-        var rng = SeededGenerator(seed: 5)
+        var rng = SeededRandom(seed: 5)
         var record = RandomDataset.record(0, rng: &rng)
         record.arrays[0].removeLast()
         let error = #expect(throws: ShardError.self) { try RecordEncoder().encode(record) }

@@ -16,12 +16,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         state = s
     }
 
+    /// The next number of the sequence.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         return SeededRandom.mix(state)
     }
 
-    static func mix(_ value: UInt64) -> UInt64 {
+    /// SplitMix64's finaliser: a bijective mix of 64 bits, also usable alone as a stateless hash.
+    public static func mix(_ value: UInt64) -> UInt64 {
         var z = value
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
