@@ -111,15 +111,14 @@ let build = Subcommand(
     let cells = part?.cells ?? plan.cellCount
     Terminal.error("build-dataset: \(cells) cells in \(part.map { $0.endBlock - $0.firstBlock } ?? plan.blocks.count) blocks"
                    + (part.map { " (part \($0.index) of \($0.count))" } ?? "") + ", \(jobs) job(s) → \(out)")
-    // Testing hook: simulate a crash (no clean-up at all) after N completed shards.
-    let crashAfter = ProcessInfo.processInfo.environment["GEOPAIRS_CRASH_AFTER_SHARDS"].flatMap(Int.init)
+    let crash = SimulatedCrash(variable: "GEOPAIRS_CRASH_AFTER_SHARDS")
     var shardsDone = 0
     let reporter = ProgressReporter(label: "build-dataset: cells", total: cells)
     let report = try suggestingForce { try BuildExecutor.build(
         plan: plan, output: out, staging: a.value("staging"), jobs: jobs, restart: a.has("force"), part: part,
         onShardCompleted: { _ in
             shardsDone += 1
-            if let crashAfter, shardsDone >= crashAfter { _exit(86) }
+            crash.check(shardsDone)
         },
         progress: { p in
             reporter.update(done: p.cellsDone, detail: "\(p.recordsKept) records, \(String(format: "%.1f", Double(p.bytesWritten) / 1e6)) MB")

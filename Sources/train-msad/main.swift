@@ -96,10 +96,9 @@ let train = Subcommand(
     let reporter = ProgressReporter(label: "train-msad: step", total: options.steps)
     var first: [Double] = [], last: [Double] = []
     let startStep = trainer.step
-    // Testing hook: simulate a crash (no clean-up at all) after step N.
-    let crashAfter = ProcessInfo.processInfo.environment["GEOPAIRS_CRASH_AFTER_STEPS"].flatMap(Int.init)
+    let crash = SimulatedCrash(variable: "GEOPAIRS_CRASH_AFTER_STEPS")
     try trainer.run { r in
-        if let crashAfter, r.step >= crashAfter { _exit(86) }
+        crash.check(r.step)
         if r.step - startStep <= 10 { first.append(r.loss) }
         last = Array((last + [r.loss]).suffix(10))
         reporter.update(done: r.step, detail: String(format: "loss %.4f, lr %.2e, %.1f samples/s, %.1f GFLOP/s",
