@@ -65,7 +65,7 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
         // The encoders read patches of the shape they were built for: the dataset's must match.
         for (index, name) in [(g, gallery), (q, query)] {
             let sensor = model.config.sensors[index], side = model.config.grid * sensor.pixelsPerToken
-            let shape = loader.reader.index.sensor(name)?.shape ?? []
+            let shape = loader.patchShape(of: name) ?? []
             guard shape == [sensor.channels, side, side] else {
                 throw TrainingError("the checkpoint's \(name) encoder takes \(sensor.channels)×\(side)×\(side) patches; \(dataset) has \(shape)")
             }

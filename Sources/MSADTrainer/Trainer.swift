@@ -59,8 +59,7 @@ public final class Trainer {
     public private(set) var optimizer: AdamW<Float>
     /// Steps done.
     public private(set) var step: Int
-    private let loader: PairLoader
-    private var iterator: PairLoader.Iterator?
+    private let batches: any BatchSource
     private let schedule: LearningRateSchedule<Float>
     private let decay: [Bool]
 
@@ -93,14 +92,14 @@ public final class Trainer {
                                         augmentation: options.augment ? Augmentation(horizontalFlip: true, verticalFlip: true, rotate90: true)
                                                                       : Augmentation(), storage: storage)
         do {
-            loader = try PairLoader(loaderConfig, state: saved?.loader)
+            batches = LoaderBatches(try PairLoader(loaderConfig, state: saved?.loader))
         } catch {
             throw TrainingError("\(error)")
         }
-        guard loader.batchesPerEpoch > 0 else {
-            throw TrainingError("split \"\(options.split)\" of \(options.dataset) has \(loader.records.count) records with all of \(options.sensors.joined(separator: ",")), fewer than --batch \(options.batchSize)")
+        guard batches.batchesPerEpoch > 0 else {
+            throw TrainingError("split \"\(options.split)\" of \(options.dataset) has \(batches.recordCount) records with all of \(options.sensors.joined(separator: ",")), fewer than --batch \(options.batchSize)")
         }
-        let config = try Self.modelConfig(options, loader: loader)
+        let config = try Self.modelConfig(options, batches: batches)
         schedule = LearningRateSchedule(peak: Float(options.learningRate), floor: Float(options.minLearningRate),
                                         warmupSteps: options.warmupSteps, totalSteps: options.steps)
         if let saved {
@@ -121,21 +120,23 @@ public final class Trainer {
         if saved == nil { try checkpoint() }
     }
 
-    deinit { iterator?.stop() }
-
     /// The model's configuration for this dataset: channels from its schema, `G` from the options
     /// or the largest `G ≤ 8` dividing every sensor's patch side.
-    static func modelConfig(_ options: TrainingOptions, loader: PairLoader) throws -> ModelConfig {
-        let schemas = options.sensors.map { name in loader.reader.index.sensors.first { $0.name == name }! }
-        for s in schemas where s.shape.count != 3 || s.shape[1] != s.shape[2] {
-            throw TrainingError("sensor \(s.name): the encoders need square patches, its shape is \(s.shape)")
+    static func modelConfig(_ options: TrainingOptions, batches: any BatchSource) throws -> ModelConfig {
+        var shapes: [(name: String, shape: [Int])] = []
+        for name in options.sensors {
+            guard let shape = batches.patchShape(of: name) else { throw TrainingError("the dataset has no sensor \"\(name)\"") }
+            guard shape.count == 3, shape[1] == shape[2] else {
+                throw TrainingError("sensor \(name): the encoders need square patches, its shape is \(shape)")
+            }
+            shapes.append((name, shape))
         }
-        let sides = schemas.map { $0.shape[2] }
+        let sides = shapes.map { $0.shape[2] }
         let grid = options.grid ?? (1...8).last { g in sides.allSatisfy { $0 % g == 0 } }!
-        for s in schemas where s.shape[2] % grid != 0 {
+        for s in shapes where s.shape[2] % grid != 0 {
             throw TrainingError("sensor \(s.name): its \(s.shape[2])-pixel patch side is not a multiple of --grid \(grid)")
         }
-        let config = ModelConfig(sensors: schemas.map { .init(name: $0.name, channels: $0.shape[0], pixelsPerToken: $0.shape[2] / grid) },
+        let config = ModelConfig(sensors: shapes.map { .init(name: $0.name, channels: $0.shape[0], pixelsPerToken: $0.shape[2] / grid) },
                                  grid: grid, width: options.width, depth: options.depth, heads: options.heads,
                                  projection: options.projection, loss: options.loss, temperature: options.temperature,
                                  smoothing: options.smoothing, seed: options.seed)
@@ -167,7 +168,7 @@ public final class Trainer {
             step += 1
             let now = DispatchTime.now().uptimeNanoseconds
             let seconds = Double(now - started) / 1e9, compute = Double(now - computeStart) / 1e9
-            let report = StepReport(step: step, totalSteps: options.steps, epoch: loader.state.epoch, loss: Double(loss),
+            let report = StepReport(step: step, totalSteps: options.steps, epoch: batches.state.epoch, loss: Double(loss),
                                     learningRate: Double(rate), gradientNorm: Double(norm),
                                     samplesPerSecond: Double(batch.count) / seconds,
                                     gflops: Double(GEMMAccounting.flops - flopsBefore) / compute / 1e9, seconds: seconds)
@@ -179,17 +180,13 @@ public final class Trainer {
 
     /// The next training batch, moving on to the next epoch when one ends.
     private func nextBatch() throws -> Batch {
-        for _ in 0..<2 {
-            if iterator == nil { iterator = loader.makeIterator() }
-            do {
-                if let batch = try iterator!.nextBatch() { return batch }
-            } catch {
-                throw TrainingError("reading \(options.dataset): \(error)")
-            }
-            iterator = nil
-            loader.setEpoch(loader.state.epoch + 1)
+        do {
+            return try batches.nextBatch()
+        } catch let error as TrainingError {
+            throw error
+        } catch {
+            throw TrainingError("reading \(options.dataset): \(error)")
         }
-        throw TrainingError("an epoch of split \"\(options.split)\" yielded no batch")
     }
 
     /// Model, optimizer, then `state.json` (each written atomically; the state names the other two,
@@ -202,7 +199,7 @@ public final class Trainer {
                               metadata: ["step": "\(optimizer.step)", "beta1": "\(optimizer.beta1)", "beta2": "\(optimizer.beta2)",
                                          "eps": "\(optimizer.epsilon)", "weight_decay": "\(optimizer.weightDecay)"],
                               to: runDirectory + "/" + moments)
-        let state = TrainingState(options: options, step: step, loader: loader.state, checkpoint: checkpoint, optimizer: moments)
+        let state = TrainingState(options: options, step: step, loader: batches.state, checkpoint: checkpoint, optimizer: moments)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {

@@ -133,8 +133,12 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         }
     }
 
-    /// Batches per epoch for this rank.
+    /// Batches per epoch for this rank. O(records): it lays out the current epoch's plan.
     public var batchesPerEpoch: Int { plan(epoch: state.epoch).batches.count }
+
+    /// The C×H×W shape of a sensor's patches as the dataset stores them (before any crop), or nil
+    /// when the dataset has no such sensor.
+    public func patchShape(of sensor: String) -> [Int]? { reader.index.sensor(sensor)?.shape }
 
     func plan(epoch: Int) -> EpochPlan {
         EpochPlan(records: records, shardOf: { $0.shard }, config: config, epoch: epoch)
