@@ -31,8 +31,9 @@ let package = Package(
             name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
 
-        .target(name: "GeoRaster", dependencies: ["CGDAL"]),
-        .target(name: "ShardFormat", dependencies: ["CZstd"]),
+        .target(name: "GeoValues"),
+        .target(name: "GeoRaster", dependencies: ["CGDAL", "GeoValues"]),
+        .target(name: "ShardFormat", dependencies: ["CZstd", "GeoValues"]),
         .target(name: "CLICore"),
         // Datasets in buckets: GDAL's virtual file systems behind ShardFormat's DatasetStorage, so
         // that ShardFormat and PairLoader themselves never link GDAL.

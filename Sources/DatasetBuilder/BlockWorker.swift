@@ -184,20 +184,19 @@ final class BlockWorker {
     private func rasterizeBytes(_ scenes: [ZoneScene], rule: RasterizeRule, grid: GridSpec, dtype: DType) throws -> ([UInt8], [UInt8]) {
         var bytes = [UInt8](repeating: 0, count: grid.pixelCount * dtype.size)
         try bytes.withUnsafeMutableBytes { raw in
-            try Rasterizer.rasterize(scenes.map(\.scene.path), rule: rule, onto: grid, dataType: RasterDataType(rawValue: dtype.rawValue)!, into: raw)
+            try Rasterizer.rasterize(scenes.map(\.scene.path), rule: rule, onto: grid, dataType: dtype, into: raw)
         }
         return (bytes, [UInt8](repeating: 1, count: grid.pixelCount))
     }
 
     /// Warps straight into byte arrays (no typed intermediate copy of the block).
     private func warpBytes(_ inputs: [WarpInput], grid: GridSpec, dtype: DType) throws -> ([UInt8], [UInt8]) {
-        let type = RasterDataType(rawValue: dtype.rawValue)!
         let bands = inputs.reduce(0) { $0 + $1.outputBandCount }
         var bytes = [UInt8](unsafeUninitializedCapacity: bands * grid.pixelCount * dtype.size) { _, n in n = bands * grid.pixelCount * dtype.size }
         var validity = [UInt8](unsafeUninitializedCapacity: grid.pixelCount) { _, n in n = grid.pixelCount }
         try bytes.withUnsafeMutableBytes { raw in
             try validity.withUnsafeMutableBufferPointer { mask in
-                try Warper.warp(inputs, onto: grid, dataType: type, into: raw, validity: mask, options: warpOptions)
+                try Warper.warp(inputs, onto: grid, dataType: dtype, into: raw, validity: mask, options: warpOptions)
             }
         }
         return (bytes, validity)

@@ -57,8 +57,8 @@ public final class Raster {
     }
 
     /// A band's pixel type (`GDALGetRasterDataType`); `nil` for types GeoPairs does not handle.
-    public func dataType(band index: Int) throws(RasterError) -> RasterDataType? {
-        RasterDataType(gdal: GDALGetRasterDataType(try band(index)))
+    public func dataType(band index: Int) throws(RasterError) -> DType? {
+        DType(gdal: GDALGetRasterDataType(try band(index)))
     }
 
     /// A band's nodata value (`GDALGetRasterNoDataValue`), `nil` when none is set.
@@ -131,7 +131,7 @@ public final class Raster {
         GDALRuntime.resetError()
         let err = GDALDatasetRasterIOEx(
             handle, GF_Read, Int32(window.x), Int32(window.y), Int32(window.width), Int32(window.height),
-            base, Int32(window.width), Int32(window.height), T.rasterDataType.gdal,
+            base, Int32(window.width), Int32(window.height), T.dataType.gdal,
             Int32(bandList.count), &bandMap, Int64(size), Int64(size * window.width),
             Int64(size * window.pixelCount), nil)
         guard err == CE_None else {

@@ -9,12 +9,12 @@ public enum RasterWriter {
     ///   - mask: optional `height × width` validity (1 = valid), written as the dataset's mask band
     ///     (`GDALCreateDatasetMaskBand` with `GMF_PER_DATASET`).
     public static func writeGeoTIFF(
-        path: String, width: Int, height: Int, dataType: RasterDataType, bytes: [UInt8], bandNames: [String],
+        path: String, width: Int, height: Int, dataType: DType, bytes: [UInt8], bandNames: [String],
         geoTransform: GeoTransform, crs: CRS, nodata: Double? = nil, mask: [UInt8]? = nil
     ) throws(RasterError) {
         GDALRuntime.ensureInitialized()
         let bands = bandNames.count
-        guard bands > 0, width > 0, height > 0, bytes.count == bands * width * height * dataType.byteSize else {
+        guard bands > 0, width > 0, height > 0, bytes.count == bands * width * height * dataType.size else {
             throw RasterError(.buffer, operation: "write GeoTIFF", subject: path,
                               message: "\(bytes.count) bytes for \(bands)×\(height)×\(width) \(dataType.rawValue)")
         }
@@ -60,9 +60,9 @@ public enum RasterWriter {
         guard bands == 1 || bands == 3 || bands == 4, pixels.count == bands * width * height else {
             throw RasterError(.buffer, operation: "write PNG", subject: path, message: "\(pixels.count) values for \(bands)×\(height)×\(width)")
         }
-        let memory = try create(driver: "MEM", path: "", width: width, height: height, bands: bands, type: .uint8, options: [])
+        let memory = try create(driver: "MEM", path: "", width: width, height: height, bands: bands, type: .u8, options: [])
         defer { GDALClose(memory) }
-        try write(memory, bytes: pixels, width: width, height: height, bands: bands, type: .uint8, path: path)
+        try write(memory, bytes: pixels, width: width, height: height, bands: bands, type: .u8, path: path)
         guard let png = GDALGetDriverByName("PNG") else {
             throw RasterError(.open, operation: "find driver PNG", subject: path, message: "GDAL has no PNG driver")
         }
@@ -74,7 +74,7 @@ public enum RasterWriter {
     }
 
     private static func create(driver name: String, path: String, width: Int, height: Int, bands: Int,
-                               type: RasterDataType, options: [String]) throws(RasterError) -> GDALDatasetH {
+                               type: DType, options: [String]) throws(RasterError) -> GDALDatasetH {
         guard let driver = GDALGetDriverByName(name) else {
             throw RasterError(.open, operation: "find driver \(name)", subject: path, message: "GDAL has no \(name) driver")
         }
@@ -89,8 +89,8 @@ public enum RasterWriter {
     }
 
     private static func write(_ dataset: GDALDatasetH, bytes: [UInt8], width: Int, height: Int, bands: Int,
-                              type: RasterDataType, path: String) throws(RasterError) {
-        let size = type.byteSize
+                              type: DType, path: String) throws(RasterError) {
+        let size = type.size
         var bandMap = (1...bands).map { Int32($0) }
         GDALRuntime.resetError()
         let err = bytes.withUnsafeBytes { raw in

@@ -61,7 +61,7 @@ public struct RasterizeRule: Sendable, Equatable {
 public enum Rasterizer {
     /// Rasterizes `paths` in order into `raw` (width × height values of `dataType`).
     /// - Throws: ``RasterError`` naming the file, with GDAL's message.
-    public static func rasterize(_ paths: [String], rule: RasterizeRule, onto grid: GridSpec, dataType: RasterDataType,
+    public static func rasterize(_ paths: [String], rule: RasterizeRule, onto grid: GridSpec, dataType: DType,
                                  into raw: UnsafeMutableRawBufferPointer) throws(RasterError) {
         GDALRuntime.ensureInitialized()
         let needed = grid.pixelCount * Int(GDALGetDataTypeSizeBytes(dataType.gdal))

@@ -20,7 +20,7 @@ public enum Warper {
         var validity = [UInt8](repeating: 1, count: grid.pixelCount)
         try pixels.withUnsafeMutableBufferPointer { (typed) throws(RasterError) in
             try validity.withUnsafeMutableBufferPointer { (mask) throws(RasterError) in
-                try warp(inputs, onto: grid, dataType: T.rasterDataType, into: UnsafeMutableRawBufferPointer(typed), validity: mask,
+                try warp(inputs, onto: grid, dataType: T.dataType, into: UnsafeMutableRawBufferPointer(typed), validity: mask,
                          options: options)
             }
         }
@@ -30,7 +30,7 @@ public enum Warper {
     /// The same warp into caller-owned memory: `pixels` receives `bands × height × width` values of
     /// `dataType` (native byte order), `validity` `height × width` flags (1 = every band has data).
     public static func warp(
-        _ inputs: [WarpInput], onto grid: GridSpec, dataType: RasterDataType, into pixels: UnsafeMutableRawBufferPointer,
+        _ inputs: [WarpInput], onto grid: GridSpec, dataType: DType, into pixels: UnsafeMutableRawBufferPointer,
         validity: UnsafeMutableBufferPointer<UInt8>, options: WarpOptions = WarpOptions()
     ) throws(RasterError) {
         GDALRuntime.ensureInitialized()
@@ -40,7 +40,7 @@ public enum Warper {
         for input in inputs { try validate(input) }
         let bandCount = inputs.reduce(0) { $0 + $1.outputBandCount }
         let plane = grid.pixelCount
-        guard pixels.count >= bandCount * plane * dataType.byteSize, validity.count >= plane else {
+        guard pixels.count >= bandCount * plane * dataType.size, validity.count >= plane else {
             throw RasterError(.buffer, operation: "warp", subject: grid.description,
                               message: "buffers of \(pixels.count) bytes and \(validity.count) flags are too small")
         }
@@ -51,21 +51,21 @@ public enum Warper {
             let warped = try warpToMemory(input, onto: grid, type: dataType, options: options)
             defer { GDALClose(warped) }
             let bands = input.outputBandCount
-            let planeBytes = plane * dataType.byteSize
+            let planeBytes = plane * dataType.size
             let slice = UnsafeMutableRawBufferPointer(rebasing: pixels[(firstBand * planeBytes)..<((firstBand + bands) * planeBytes)])
             try readMemory(warped, bands: Array(1...bands), into: slice, type: dataType, grid: grid, subject: input)
             try alpha.withUnsafeMutableBufferPointer { (buffer) throws(RasterError) in
-                try readMemory(warped, bands: [bands + 1], into: UnsafeMutableRawBufferPointer(buffer), type: .float32, grid: grid, subject: input)
+                try readMemory(warped, bands: [bands + 1], into: UnsafeMutableRawBufferPointer(buffer), type: .f32, grid: grid, subject: input)
             }
             for i in 0..<plane where alpha[i] <= 0 { validity[i] = 0 }
             firstBand += bands
         }
         // NaN is never data.
         switch dataType {
-        case .float32:
+        case .f32:
             let values = pixels.bindMemory(to: Float.self)
             for b in 0..<bandCount { for i in 0..<plane where values[b * plane + i].isNaN { validity[i] = 0 } }
-        case .float64:
+        case .f64:
             let values = pixels.bindMemory(to: Double.self)
             for b in 0..<bandCount { for i in 0..<plane where values[b * plane + i].isNaN { validity[i] = 0 } }
         default:
@@ -74,7 +74,7 @@ public enum Warper {
     }
 
     /// The `gdalwarp` arguments (without sources and destination) for one input group.
-    static func arguments(for input: WarpInput, grid: GridSpec, type: RasterDataType, options: WarpOptions) -> [String] {
+    static func arguments(for input: WarpInput, grid: GridSpec, type: DType, options: WarpOptions) -> [String] {
         let b = grid.bounds
         var args = ["-of", "MEM", "-t_srs", grid.crs.wkt,
                     "-te", num(b.minX), num(b.minY), num(b.maxX), num(b.maxY),
@@ -125,7 +125,7 @@ public enum Warper {
 
     /// Runs `GDALWarp` for one input group into a new MEM dataset (data bands + alpha).
     private static func warpToMemory(
-        _ input: WarpInput, onto grid: GridSpec, type: RasterDataType, options: WarpOptions
+        _ input: WarpInput, onto grid: GridSpec, type: DType, options: WarpOptions
     ) throws(RasterError) -> GDALDatasetH {
         let subject = input.rasters.map(\.path).joined(separator: ", ")
         // A band subset goes through an in-memory VRT (gdalwarp -srcband arrives only in GDAL 3.7);
@@ -174,10 +174,10 @@ public enum Warper {
     }
 
     private static func readMemory(
-        _ dataset: GDALDatasetH, bands: [Int], into buffer: UnsafeMutableRawBufferPointer, type: RasterDataType, grid: GridSpec,
+        _ dataset: GDALDatasetH, bands: [Int], into buffer: UnsafeMutableRawBufferPointer, type: DType, grid: GridSpec,
         subject input: WarpInput
     ) throws(RasterError) {
-        let size = type.byteSize
+        let size = type.size
         var bandMap = bands.map { Int32($0) }
         GDALRuntime.resetError()
         let err = GDALDatasetRasterIOEx(

@@ -15,12 +15,12 @@ public enum RecordExporter {
             let data = try reader.readArray(at: location, sensor: sensor.sensor, codec: codec)
             let hasMask = try reader.shards[location.shard].frame(record: location.record, sensor: sensor.sensor, kind: .mask) != nil
             let mask = hasMask ? try reader.readArray(at: location, sensor: sensor.sensor, kind: .mask, codec: codec) : nil
-            guard let type = RasterDataType(rawValue: sensor.dtype.rawValue), sensor.geotransform.count == 6 else {
-                throw ShardError(.corrupt, file: key, message: "sensor \(sensor.sensor) has no usable type or geotransform")
+            guard sensor.geotransform.count == 6 else {
+                throw ShardError(.corrupt, file: key, message: "sensor \(sensor.sensor) has no usable geotransform")
             }
             let path = (folder as NSString).appendingPathComponent("\(sensor.sensor).tif")
             try RasterWriter.writeGeoTIFF(
-                path: path, width: sensor.shape[2], height: sensor.shape[1], dataType: type, bytes: data, bandNames: sensor.bands,
+                path: path, width: sensor.shape[2], height: sensor.shape[1], dataType: sensor.dtype, bytes: data, bandNames: sensor.bands,
                 geoTransform: GeoTransform(sensor.geotransform), crs: try CRS(sensor.crs), nodata: sensor.nodata, mask: mask)
             paths.append(path)
         }

@@ -16,8 +16,8 @@ enum CodecBenchmark {
     /// A whole multi-band raster as one frame.
     static func wholeRaster(_ path: String) throws -> Input {
         let raster = try Raster(path: path)
-        let type = try raster.dataType(band: 1) ?? .float32
-        return Input(label: (path as NSString).lastPathComponent, dtype: DType(rawValue: type.rawValue)!, width: raster.width,
+        let type = try raster.dataType(band: 1) ?? .f32
+        return Input(label: (path as NSString).lastPathComponent, dtype: type, width: raster.width,
                      frames: [try readBytes(raster, type: type, bands: nil)])
     }
 
@@ -30,8 +30,8 @@ enum CodecBenchmark {
             var frame: [UInt8] = []
             for path in files {
                 let raster = try Raster(path: path)
-                let type = try raster.dataType(band: 1) ?? .float32
-                dtype = DType(rawValue: type.rawValue)!
+                let type = try raster.dataType(band: 1) ?? .f32
+                dtype = type
                 width = raster.width
                 frame += try readBytes(raster, type: type, bands: [1])
             }
@@ -40,14 +40,14 @@ enum CodecBenchmark {
         return Input(label: label, dtype: dtype, width: width, frames: frames)
     }
 
-    static func readBytes(_ raster: Raster, type: RasterDataType, bands: [Int]?) throws -> [UInt8] {
+    static func readBytes(_ raster: Raster, type: DType, bands: [Int]?) throws -> [UInt8] {
         switch type {
-        case .uint8: return try raster.read(bands: bands, as: UInt8.self)
-        case .int16: return try raster.read(bands: bands, as: Int16.self).withUnsafeBytes { Array($0) }
-        case .uint16: return try raster.read(bands: bands, as: UInt16.self).withUnsafeBytes { Array($0) }
-        case .int32: return try raster.read(bands: bands, as: Int32.self).withUnsafeBytes { Array($0) }
-        case .float32: return try raster.read(bands: bands, as: Float.self).withUnsafeBytes { Array($0) }
-        case .float64: return try raster.read(bands: bands, as: Double.self).withUnsafeBytes { Array($0) }
+        case .u8: return try raster.read(bands: bands, as: UInt8.self)
+        case .i16: return try raster.read(bands: bands, as: Int16.self).withUnsafeBytes { Array($0) }
+        case .u16: return try raster.read(bands: bands, as: UInt16.self).withUnsafeBytes { Array($0) }
+        case .i32: return try raster.read(bands: bands, as: Int32.self).withUnsafeBytes { Array($0) }
+        case .f32: return try raster.read(bands: bands, as: Float.self).withUnsafeBytes { Array($0) }
+        case .f64: return try raster.read(bands: bands, as: Double.self).withUnsafeBytes { Array($0) }
         }
     }
 

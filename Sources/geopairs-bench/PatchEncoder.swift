@@ -24,10 +24,10 @@ enum PatchEncoder {
             var metas: [SensorMetadata] = [], arrays: [[UInt8]] = []
             for (name, path) in zip(names, paths) {
                 let raster = try Raster(path: path)
-                let type = try raster.dataType(band: 1) ?? .float32
+                let type = try raster.dataType(band: 1) ?? .f32
                 let bytes = try CodecBenchmark.readBytes(raster, type: type, bands: nil)
                 let t = try raster.geoTransform
-                let dtype = DType(rawValue: type.rawValue)!
+                let dtype = type
                 let shape = [raster.bandCount, raster.height, raster.width]
                 if !inputs.contains(where: { $0.path == path }) {
                     inputs.append(InputFile(path: path, bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0))

@@ -11,7 +11,7 @@ import Testing
 struct GlobalSplitTests {
     /// A one-band u8 raster of zeros with any geotransform.
     static func raster(_ path: String, crs: String, width: Int, height: Int, geotransform: [Double]) throws {
-        try RasterWriter.writeGeoTIFF(path: path, width: width, height: height, dataType: .uint8,
+        try RasterWriter.writeGeoTIFF(path: path, width: width, height: height, dataType: .u8,
                                       bytes: [UInt8](repeating: 1, count: width * height), bandNames: ["b"],
                                       geoTransform: GeoTransform(geotransform), crs: try CRS(crs))
     }

@@ -40,7 +40,7 @@ enum RecordRebuilder {
         let te = s.warpWindow ?? [gt[0], gt[3] + Double(h) * gt[5], gt[0] + Double(w) * gt[1], gt[3]]
         let patch = PixelWindow(x: Int(((gt[0] - te[0]) / gt[1]).rounded()), y: Int(((te[3] - gt[3]) / -gt[5]).rounded()), width: w, height: h)
         let memory = recipe.warpMemoryMiB.map { ["-wm", "\($0)"] } ?? []
-        let type = RasterDataType(rawValue: s.dtype.rawValue)!
+        let type = DType(rawValue: s.dtype.rawValue)!
         func file(_ scene: [Int], band: Int) -> String {
             let path = inputs[scene.count == 1 ? scene[0] : scene[band]]
             return path.hasPrefix("/") ? path : "\(manifestDirectory)/\(path)"
@@ -91,14 +91,14 @@ enum RecordRebuilder {
         return (data, mask)
     }
 
-    private static func bytes(_ raster: Raster, window: PixelWindow, band: Int, type: RasterDataType) throws -> [UInt8] {
+    private static func bytes(_ raster: Raster, window: PixelWindow, band: Int, type: DType) throws -> [UInt8] {
         switch type {
-        case .uint8: try raster.read(window: window, bands: [band], as: UInt8.self)
-        case .int16: try raster.read(window: window, bands: [band], as: Int16.self).withUnsafeBytes { Array($0) }
-        case .uint16: try raster.read(window: window, bands: [band], as: UInt16.self).withUnsafeBytes { Array($0) }
-        case .int32: try raster.read(window: window, bands: [band], as: Int32.self).withUnsafeBytes { Array($0) }
-        case .float32: try raster.read(window: window, bands: [band], as: Float.self).withUnsafeBytes { Array($0) }
-        case .float64: try raster.read(window: window, bands: [band], as: Double.self).withUnsafeBytes { Array($0) }
+        case .u8: try raster.read(window: window, bands: [band], as: UInt8.self)
+        case .i16: try raster.read(window: window, bands: [band], as: Int16.self).withUnsafeBytes { Array($0) }
+        case .u16: try raster.read(window: window, bands: [band], as: UInt16.self).withUnsafeBytes { Array($0) }
+        case .i32: try raster.read(window: window, bands: [band], as: Int32.self).withUnsafeBytes { Array($0) }
+        case .f32: try raster.read(window: window, bands: [band], as: Float.self).withUnsafeBytes { Array($0) }
+        case .f64: try raster.read(window: window, bands: [band], as: Double.self).withUnsafeBytes { Array($0) }
         }
     }
 }

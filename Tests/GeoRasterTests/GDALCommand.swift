@@ -16,7 +16,7 @@ enum GDALCommand {
         try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", targetCRS,
                              "-te", "\(b.minX)", "\(b.minY)", "\(b.maxX)", "\(b.maxY)",
                              "-tr", "\(grid.pixelSize)", "\(grid.pixelSize)",
-                             "-r", resampling.rawValue, "-ovr", "NONE", "-ot", T.rasterDataType.gdalName]
+                             "-r", resampling.rawValue, "-ovr", "NONE", "-ot", T.dataType.gdalName]
                 + extra + sources + [out])
         let raster = try Raster(path: out)
         return (try raster.read(as: T.self), raster)

@@ -9,7 +9,7 @@ struct RasterTests {
     func metadata() throws {
         let raster = try Raster(path: TestEnvironment.real("gefolki_s1_patch11.tif"))
         #expect(raster.width == 448 && raster.height == 448 && raster.bandCount == 2)
-        #expect(try raster.dataType(band: 1) == .float32)
+        #expect(try raster.dataType(band: 1) == .f32)
         #expect(try raster.crs.epsg == 32631)
         #expect(try raster.crs.description == "EPSG:32631")
         let t = try raster.geoTransform
@@ -83,12 +83,12 @@ struct RasterTests {
 }
 
 private func zero<T: RasterScalar>(_ type: T.Type) -> T? {
-    switch T.rasterDataType {
-    case .uint8: UInt8(0) as? T
-    case .int16: Int16(0) as? T
-    case .uint16: UInt16(0) as? T
-    case .int32: Int32(0) as? T
-    case .float32: Float(0) as? T
-    case .float64: Double(0) as? T
+    switch T.dataType {
+    case .u8: UInt8(0) as? T
+    case .i16: Int16(0) as? T
+    case .u16: UInt16(0) as? T
+    case .i32: Int32(0) as? T
+    case .f32: Float(0) as? T
+    case .f64: Double(0) as? T
     }
 }

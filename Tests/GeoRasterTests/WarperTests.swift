@@ -31,7 +31,7 @@ func expectWarpMatchesGDALWarp<T: RasterScalar>(
     let expectedMask = alpha.map { $0 > 0 ? UInt8(1) : 0 }
     let maskDiffers = zip(ours.validity, expectedMask).filter { $0 != $1 }.count
     // NaN sources are the only pixels we may mark invalid beyond gdalwarp's alpha.
-    if !T.rasterDataType.isFloatingPoint {
+    if !T.dataType.isFloatingPoint {
         #expect(maskDiffers == 0, "validity differs from gdalwarp's alpha at \(maskDiffers) pixels", sourceLocation: sourceLocation)
     }
     #expect(ours.validFraction > 0.3, sourceLocation: sourceLocation)

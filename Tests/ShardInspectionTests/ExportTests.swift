@@ -19,9 +19,9 @@ func datasetFromRealWindows(_ windows: [(sensor: String, path: String, window: P
         let origin = t.world(pixel: Double(window.x), line: Double(window.y))
         let bytes: [UInt8]
         switch type {
-        case .uint16: bytes = try raster.read(window: window, as: UInt16.self).withUnsafeBytes { Array($0) }
-        case .float32: bytes = try raster.read(window: window, as: Float.self).withUnsafeBytes { Array($0) }
-        case .uint8: bytes = try raster.read(window: window, as: UInt8.self)
+        case .u16: bytes = try raster.read(window: window, as: UInt16.self).withUnsafeBytes { Array($0) }
+        case .f32: bytes = try raster.read(window: window, as: Float.self).withUnsafeBytes { Array($0) }
+        case .u8: bytes = try raster.read(window: window, as: UInt8.self)
         default: bytes = try raster.read(window: window, as: Int16.self).withUnsafeBytes { Array($0) }
         }
         let bands = (1...raster.bandCount).map { "b\($0)" }

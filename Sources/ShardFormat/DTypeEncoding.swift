@@ -1,17 +1,7 @@
-/// Element types of stored arrays, written in `dataset.json` and record headers by their raw value.
-public enum DType: String, Sendable, CaseIterable, Codable {
-    case u8, i16, u16, i32, f32, f64
+@_exported import GeoValues
 
-    /// Bytes per element.
-    public var size: Int {
-        switch self {
-        case .u8: 1
-        case .i16, .u16: 2
-        case .i32, .f32: 4
-        case .f64: 8
-        }
-    }
-
+/// How shards store a ``DType``: its code in the binary index and its little-endian elements.
+extension DType {
     /// The numeric code used in the binary shard index (DATASETS.md).
     var code: UInt8 {
         switch self {
