@@ -14,50 +14,12 @@ public enum Planner {
         var pairing = TemporalPairing(sensors: manifest.sensors)
         let assigner = SplitAssigner(manifest.splits)
         var zones: [PlanZone] = []
-        var dropped = 0
-        var outsideFootprints = 0
+        var counts = CellCounts()
         var problems: [String] = []
 
         let areaLimit = try areaLimit(grid.area)
-
-        // The zones: one grid over the area, or one per anchor scene.
-        var zoneSpecs: [(name: String, crs: CRS, limit: Footprint?)] = []
-        switch grid.scope {
-        case .area:
-            let all = scenes.values.flatMap { $0 }
-            let crs: CRS
-            switch grid.crs {
-            case .fixed(let c): crs = c
-            case .utm:
-                guard let centre = try centreLonLat(of: all.map(\.footprint)) else {
-                    throw PlanError(problems: ["the inputs' footprints cannot be placed on the globe to choose a UTM zone"])
-                }
-                crs = try CRS.utm(longitude: centre.x, latitude: centre.y)
-            }
-            zoneSpecs.append(("area", crs, nil))
-        case .scene(let anchor):
-            for scene in scenes[anchor] ?? [] {
-                let crs: CRS
-                switch grid.crs {
-                case .fixed(let c): crs = c
-                case .utm:
-                    // A scene already in a WGS 84 UTM zone keeps it (MGRS tiles reach past their zone's
-                    // edge; re-warping them into the neighbouring zone would rotate every patch).
-                    if let epsg = scene.footprint.crs.epsg, (32601...32660).contains(epsg) || (32701...32760).contains(epsg) {
-                        zoneSpecs.append((scene.name, scene.footprint.crs, scene.footprint))
-                        continue
-                    }
-                    guard let centre = try centreLonLat(of: [scene.footprint]) else {
-                        problems.append("scene \(scene.path): footprint cannot be placed on the globe"); continue
-                    }
-                    crs = try CRS.utm(longitude: centre.x, latitude: centre.y)
-                }
-                zoneSpecs.append((scene.name, crs, scene.footprint))
-            }
-        }
-
         var transformers = TransformerCache()
-        for spec in zoneSpecs {
+        for spec in try zoneSpecs(manifest, scenes: scenes, problems: &problems) {
             // Every sensor's scenes with their bounds in the zone CRS (skipping ones that cannot be placed there).
             var zoneScenes: [String: [ZoneScene]] = [:]
             for sensor in manifest.sensors {
@@ -75,21 +37,15 @@ public enum Planner {
                 guard let b = try limit.transformed(to: spec.crs).bounds, let clipped = area.intersection(b) else { continue }
                 area = clipped
             }
-            let snap = grid.snap, p = grid.patchSize, s = grid.stride
-            let eps = 1e-6 * s
-            // Snapped inwards, so that every cell lies wholly inside the area.
-            let x0 = ((area.minX - eps) / snap).rounded(.up) * snap
-            let y0 = ((area.maxY + eps) / snap).rounded(.down) * snap
-            let cols = area.maxX - x0 + eps >= p ? ((area.maxX - x0 - p + eps) / s).rounded(.down) + 1 : 0
-            let rows = y0 - area.minY + eps >= p ? ((y0 - area.minY - p + eps) / s).rounded(.down) + 1 : 0
             // Inputs and areas come from files: a bogus geotransform can make the area astronomical.
             // Keys and split blocks use whole-number coordinates; no CRS on Earth reaches ±10¹⁵.
             guard [area.minX, area.minY, area.maxX, area.maxY].allSatisfy({ abs($0) <= 1e15 }) else {
                 problems.append("zone \(spec.name): the area \(area) lies beyond ±10¹⁵ (check the inputs' georeferencing and the area)")
                 continue
             }
-            guard cols.isFinite, rows.isFinite, cols * rows <= Double(Self.maxCellsPerZone) else {
-                problems.append("zone \(spec.name): the area spans \(cols) × \(rows) cells, more than the \(Self.maxCellsPerZone) a zone may have (check the inputs' georeferencing and the area)")
+            let lattice = CellLattice(inside: area, snap: grid.snap, patchSize: grid.patchSize, stride: grid.stride)
+            guard lattice.cellCount <= Double(Self.maxCellsPerZone) else {
+                problems.append("zone \(spec.name): the area spans \(lattice.columns) × \(lattice.rows) cells, more than the \(Self.maxCellsPerZone) a zone may have (check the inputs' georeferencing and the area)")
                 continue
             }
             let splits: SplitAssigner.Locator
@@ -99,45 +55,111 @@ public enum Planner {
                 problems.append("zone \(spec.name): cells in \(spec.crs) cannot be placed on the globe for split blocks: \(error)")
                 continue
             }
-            let tag = spec.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256.hex(Array(spec.crs.wkt.utf8)).prefix(8))
-            let lookups = zoneScenes.mapValues { list in
-                // Tiles about one scene wide: most scenes fall into a few tiles, a cell looks at one to four.
-                let widths = list.map { max($0.bounds.width, $0.bounds.height) }.sorted()
-                return SceneLookup(list.map(\.bounds), tile: max(p, widths.isEmpty ? p : widths[widths.count / 2]))
-            }
-            var cells: [PlannedCell] = []
-            for row in 0..<Int(rows) {
-                for col in 0..<Int(cols) {
-                    let box = BoundingBox(minX: x0 + Double(col) * s, minY: y0 - Double(row) * s - p,
-                                          maxX: x0 + Double(col) * s + p, maxY: y0 - Double(row) * s)
-                    var covering: [String: [Int]] = [:]
-                    for sensor in manifest.sensors {
-                        let near = lookups[sensor.name]!.candidates(box).filter { zoneScenes[sensor.name]![$0].bounds.intersection(box) != nil }
-                        covering[sensor.name] = near.filter { zoneScenes[sensor.name]![$0].covers(box) }
-                        // A bounding-box test would have warped this sensor here, into a scene's empty corner.
-                        if covering[sensor.name]!.isEmpty && !near.isEmpty { outsideFootprints += 1 }
-                    }
-                    let centre = Coordinate(x: (box.minX + box.maxX) / 2, y: (box.minY + box.maxY) / 2)
-                    let chosen = pairing.choose(covering: covering, scenes: zoneScenes, centre: centre)
-                    let present = manifest.sensors.map(\.name).filter { !chosen[$0]!.isEmpty }
-                    guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { continue }
-                    guard let split = splits.split(of: box) else { dropped += 1; continue }
-                    let key = grid.scope == .area ? "\(tag)_\(coordinate(box.minX))_\(coordinate(box.maxY))" : "\(spec.name)_\(col)_\(row)"
-                    cells.append(PlannedCell(key: key, col: col, row: row, box: box, split: split, sensors: present,
-                                             scenes: present.map { chosen[$0]! }))
-                }
-            }
-            zones.append(PlanZone(name: spec.name, crs: spec.crs, originX: x0, originY: y0, cells: cells, scenes: zoneScenes))
+            let cells = cells(of: lattice, zone: spec, scenes: zoneScenes, manifest: manifest, splits: splits,
+                              pairing: &pairing, counts: &counts)
+            zones.append(PlanZone(name: spec.name, crs: spec.crs, originX: lattice.originX, originY: lattice.originY,
+                                  cells: cells, scenes: zoneScenes))
         }
         if !problems.isEmpty && zones.allSatisfy({ $0.cells.isEmpty }) { throw PlanError(problems: problems) }
         let keys = zones.flatMap { $0.cells.map(\.key) }
         if Set(keys).count != keys.count {
             throw PlanError(problems: ["two cells have the same key: scene names must be unique within the anchor sensor"])
         }
-        return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells), droppedAtSplitEdges: dropped,
-                         outsideFootprints: outsideFootprints,
+        return BuildPlan(manifest: manifest, zones: zones, blocks: blocks(zones, cellsPerSide: grid.blockCells),
+                         droppedAtSplitEdges: counts.droppedAtSplitEdges, outsideFootprints: counts.outsideFootprints,
                          kernelScales: kernelScales(scenes, sensors: manifest.sensors),
                          excludedScenes: listing.excluded, pairing: pairing.finished())
+    }
+
+    /// Where a grid is laid: over the whole area, or over one anchor scene (`grid.scope: scene`),
+    /// clipped to `limit` then.
+    struct ZoneSpec {
+        let name: String
+        let crs: CRS
+        let limit: Footprint?
+    }
+
+    /// The zones: one grid over the area, or one per anchor scene. Each zone's CRS is the manifest's,
+    /// or for `utm` the zone of the inputs' (or the scene's) centre; a scene already in a WGS 84 UTM
+    /// zone keeps it. Scenes that cannot be placed on the globe become problems.
+    static func zoneSpecs(_ manifest: Manifest, scenes: [String: [Scene]], problems: inout [String]) throws -> [ZoneSpec] {
+        let grid = manifest.grid
+        func utmZone(of footprints: [Footprint]) throws -> CRS? {
+            guard let centre = try centreLonLat(of: footprints) else { return nil }
+            return try CRS.utm(longitude: centre.x, latitude: centre.y)
+        }
+        switch grid.scope {
+        case .area:
+            switch grid.crs {
+            case .fixed(let crs): return [ZoneSpec(name: "area", crs: crs, limit: nil)]
+            case .utm:
+                guard let crs = try utmZone(of: scenes.values.flatMap { $0 }.map(\.footprint)) else {
+                    throw PlanError(problems: ["the inputs' footprints cannot be placed on the globe to choose a UTM zone"])
+                }
+                return [ZoneSpec(name: "area", crs: crs, limit: nil)]
+            }
+        case .scene(let anchor):
+            var specs: [ZoneSpec] = []
+            for scene in scenes[anchor] ?? [] {
+                switch grid.crs {
+                case .fixed(let crs): specs.append(ZoneSpec(name: scene.name, crs: crs, limit: scene.footprint))
+                case .utm:
+                    // A scene already in a WGS 84 UTM zone keeps it (MGRS tiles reach past their zone's
+                    // edge; re-warping them into the neighbouring zone would rotate every patch).
+                    if let epsg = scene.footprint.crs.epsg, (32601...32660).contains(epsg) || (32701...32760).contains(epsg) {
+                        specs.append(ZoneSpec(name: scene.name, crs: scene.footprint.crs, limit: scene.footprint))
+                    } else if let crs = try utmZone(of: [scene.footprint]) {
+                        specs.append(ZoneSpec(name: scene.name, crs: crs, limit: scene.footprint))
+                    } else {
+                        problems.append("scene \(scene.path): footprint cannot be placed on the globe")
+                    }
+                }
+            }
+            return specs
+        }
+    }
+
+    /// Cells left out of a plan, counted for its report.
+    struct CellCounts {
+        /// Cells whose ground touches blocks of two splits.
+        var droppedAtSplitEdges = 0
+        /// Cell–sensor pairs a bounding-box test would have warped, though no footprint covers the cell.
+        var outsideFootprints = 0
+    }
+
+    /// A zone's records-to-be: the lattice's cells that enough sensors cover (footprint polygons),
+    /// with the scenes the pairing rule picks and the split of the blocks they touch.
+    static func cells(of lattice: CellLattice, zone: ZoneSpec, scenes zoneScenes: [String: [ZoneScene]], manifest: Manifest,
+                      splits: SplitAssigner.Locator, pairing: inout TemporalPairing, counts: inout CellCounts) -> [PlannedCell] {
+        let patch = manifest.grid.patchSize
+        let tag = zone.crs.epsg.map { "EPSG\($0)" } ?? "CRS" + String(SHA256.hex(Array(zone.crs.wkt.utf8)).prefix(8))
+        let lookups = zoneScenes.mapValues { list in
+            // Tiles about one scene wide: most scenes fall into a few tiles, a cell looks at one to four.
+            let widths = list.map { max($0.bounds.width, $0.bounds.height) }.sorted()
+            return SceneLookup(list.map(\.bounds), tile: max(patch, widths.isEmpty ? patch : widths[widths.count / 2]))
+        }
+        var cells: [PlannedCell] = []
+        for row in 0..<Int(lattice.rows) {
+            for col in 0..<Int(lattice.columns) {
+                let box = lattice.box(column: col, row: row)
+                var covering: [String: [Int]] = [:]
+                for sensor in manifest.sensors {
+                    let near = lookups[sensor.name]!.candidates(box).filter { zoneScenes[sensor.name]![$0].bounds.intersection(box) != nil }
+                    covering[sensor.name] = near.filter { zoneScenes[sensor.name]![$0].covers(box) }
+                    // A bounding-box test would have warped this sensor here, into a scene's empty corner.
+                    if covering[sensor.name]!.isEmpty && !near.isEmpty { counts.outsideFootprints += 1 }
+                }
+                let centre = Coordinate(x: (box.minX + box.maxX) / 2, y: (box.minY + box.maxY) / 2)
+                let chosen = pairing.choose(covering: covering, scenes: zoneScenes, centre: centre)
+                let present = manifest.sensors.map(\.name).filter { !chosen[$0]!.isEmpty }
+                guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { continue }
+                guard let split = splits.split(of: box) else { counts.droppedAtSplitEdges += 1; continue }
+                let key = manifest.grid.scope == .area ? "\(tag)_\(coordinate(box.minX))_\(coordinate(box.maxY))" : "\(zone.name)_\(col)_\(row)"
+                cells.append(PlannedCell(key: key, col: col, row: row, box: box, split: split, sensors: present,
+                                         scenes: present.map { chosen[$0]! }))
+            }
+        }
+        return cells
     }
 
     /// Per sensor and band, the lower median of each axis of the band files' kernel scales.
