@@ -89,7 +89,7 @@ public final class Trainer {
         }
         let loaderConfig = LoaderConfig(directory: options.dataset, split: options.split, sensors: options.sensors,
                                         batchSize: options.batchSize, seed: options.seed, workers: options.workers,
-                                        augmentation: options.augment ? Augmentation(horizontalFlip: true, verticalFlip: true, rotate90: true)
+                                        augmentation: options.augment ? Augmentation(flipsHorizontally: true, flipsVertically: true, rotates90: true)
                                                                       : Augmentation(), storage: storage)
         do {
             batches = LoaderBatches(try PairLoader(loaderConfig, state: saved?.loader))

@@ -34,19 +34,19 @@ public struct Augmentation: Sendable, Equatable, Codable {
     /// Ground size of a random square crop (CRS units, e.g. metres); `nil` keeps the whole patch.
     /// Crop offsets are multiples of the coarsest sensor's GSD, so every sensor's window is whole pixels.
     public var cropSize: Double?
-    public var horizontalFlip: Bool
-    public var verticalFlip: Bool
+    public var flipsHorizontally: Bool
+    public var flipsVertically: Bool
     /// Random rotation by 0, 90, 180 or 270 degrees.
-    public var rotate90: Bool
+    public var rotates90: Bool
 
-    public init(cropSize: Double? = nil, horizontalFlip: Bool = false, verticalFlip: Bool = false, rotate90: Bool = false) {
+    public init(cropSize: Double? = nil, flipsHorizontally: Bool = false, flipsVertically: Bool = false, rotates90: Bool = false) {
         self.cropSize = cropSize
-        self.horizontalFlip = horizontalFlip
-        self.verticalFlip = verticalFlip
-        self.rotate90 = rotate90
+        self.flipsHorizontally = flipsHorizontally
+        self.flipsVertically = flipsVertically
+        self.rotates90 = rotates90
     }
 
-    public var isIdentity: Bool { cropSize == nil && !horizontalFlip && !verticalFlip && !rotate90 }
+    public var isIdentity: Bool { cropSize == nil && !flipsHorizontally && !flipsVertically && !rotates90 }
 }
 
 /// Everything a ``PairLoader`` needs to know.

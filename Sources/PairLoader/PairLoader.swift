@@ -70,7 +70,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
                 }
                 (outHeight, outWidth) = (Int(pixels.rounded()), Int(pixels.rounded()))
             }
-            if config.augmentation.rotate90 && height != width {
+            if config.augmentation.rotates90 && height != width {
                 throw LoaderError("90° rotations need square patches; \(name) is \(height)×\(width)")
             }
             let stats = statistics[name] ?? []

@@ -51,9 +51,9 @@ final class SampleDecoder {
             t.cropX = Double(Int.random(in: 0...max(0, steps), using: &rng)) * coarsestGSD
             t.cropY = Double(Int.random(in: 0...max(0, steps), using: &rng)) * coarsestGSD
         }
-        if a.horizontalFlip { t.flipH = Bool.random(using: &rng) }
-        if a.verticalFlip { t.flipV = Bool.random(using: &rng) }
-        if a.rotate90 { t.rotations = Int.random(in: 0..<4, using: &rng) }
+        if a.flipsHorizontally { t.flipH = Bool.random(using: &rng) }
+        if a.flipsVertically { t.flipV = Bool.random(using: &rng) }
+        if a.rotates90 { t.rotations = Int.random(in: 0..<4, using: &rng) }
         return t
     }
 

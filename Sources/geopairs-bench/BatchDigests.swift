@@ -20,8 +20,8 @@ enum BatchDigests {
             batchSize: Int(option("batch") ?? "32") ?? 32, shuffle: shuffle, seed: UInt64(option("seed") ?? "0") ?? 0,
             rank: Int(option("rank") ?? "0") ?? 0, worldSize: Int(option("world-size") ?? "1") ?? 1,
             remainder: option("remainder") == "pad" ? .pad : .drop, normalize: !args.contains("--raw"),
-            augmentation: Augmentation(cropSize: option("crop").flatMap(Double.init), horizontalFlip: flips, verticalFlip: flips,
-                                       rotate90: args.contains("--rotate")),
+            augmentation: Augmentation(cropSize: option("crop").flatMap(Double.init), flipsHorizontally: flips, flipsVertically: flips,
+                                       rotates90: args.contains("--rotate")),
             metadata: false)
         let loader = try PairLoader(config)
         loader.setEpoch(Int(option("epoch") ?? "0") ?? 0)

@@ -100,7 +100,7 @@ public final class FuzzHarness: @unchecked Sendable {
         guard let split = index.splits.keys.sorted().first else { return }
         let square = index.sensors.allSatisfy { $0.shape.count == 3 && $0.shape[1] == $0.shape[2] }
         let config = LoaderConfig(directory: directory, split: split, sensors: index.sensors.map(\.name), batchSize: 2, workers: 1,
-                                  prefetch: 1, remainder: .pad, augmentation: Augmentation(horizontalFlip: true, verticalFlip: true, rotate90: square),
+                                  prefetch: 1, remainder: .pad, augmentation: Augmentation(flipsHorizontally: true, flipsVertically: true, rotates90: square),
                                   corruptRecords: .skip)
         guard let loader = try? PairLoader(config) else { return }
         let iterator = loader.makeIterator()

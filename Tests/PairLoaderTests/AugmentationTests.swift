@@ -30,7 +30,7 @@ struct AugmentationTests {
         let dir = try Self.twoResolutionDataset()
         let loader = try PairLoader(LoaderConfig(
             directory: dir, sensors: ["fine", "coarse"], batchSize: 8, seed: 3, normalize: false,
-            augmentation: Augmentation(cropSize: 160, horizontalFlip: true, verticalFlip: true, rotate90: true)))
+            augmentation: Augmentation(cropSize: 160, flipsHorizontally: true, flipsVertically: true, rotates90: true)))
         var samples = 0, rotatedOrFlipped = 0
         try loader.forEach { batch in
             let fine = batch["fine"]!, coarse = batch["coarse"]!

@@ -35,7 +35,7 @@ struct FetchAheadTests {
                 func config(_ storage: (any DatasetStorage)?) -> LoaderConfig {
                     LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, shuffle: shuffle, seed: 7, rank: rank, worldSize: 3,
                                  workers: 2, prefetch: 2, remainder: .pad,
-                                 augmentation: Augmentation(horizontalFlip: true, rotate90: true), storage: storage)
+                                 augmentation: Augmentation(flipsHorizontally: true, rotates90: true), storage: storage)
                 }
                 let plain = try PairLoader(config(nil))
                 let ahead = try PairLoader(config(RemoteLike(local: LocalStorage(directory: dir))))

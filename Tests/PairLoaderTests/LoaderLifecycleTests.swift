@@ -119,7 +119,7 @@ struct LoaderLifecycleTests {
     @Test("Sensors with H ≠ W decode with their own height and width, flipped as their geotransforms say")
     func nonSquareSensors() throws {
         let dir = try LoaderFixtures.nonSquareDataset()
-        for augmentation in [Augmentation(), Augmentation(horizontalFlip: true, verticalFlip: true)] {
+        for augmentation in [Augmentation(), Augmentation(flipsHorizontally: true, flipsVertically: true)] {
             let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["wide", "tall"], batchSize: 4, seed: 9, normalize: false,
                                                      augmentation: augmentation))
             var samples = 0
@@ -144,7 +144,7 @@ struct LoaderLifecycleTests {
             #expect(samples == 8)
         }
         #expect(throws: LoaderError.self) {
-            try PairLoader(LoaderConfig(directory: dir, sensors: ["wide"], batchSize: 2, augmentation: Augmentation(rotate90: true)))
+            try PairLoader(LoaderConfig(directory: dir, sensors: ["wide"], batchSize: 2, augmentation: Augmentation(rotates90: true)))
         }
         #expect(throws: LoaderError.self) {
             try PairLoader(LoaderConfig(directory: dir, sensors: ["wide"], batchSize: 2, augmentation: Augmentation(cropSize: 10)))

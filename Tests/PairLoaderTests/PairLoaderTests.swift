@@ -58,7 +58,7 @@ struct PairLoaderTests {
     func exactResume(k: Int) throws {
         let dir = try LoaderFixtures.numberedDataset()
         let config = LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, shuffle: .global, seed: 5, rank: 1, worldSize: 2,
-                                  workers: 2, prefetch: 3, augmentation: Augmentation(cropSize: 40, horizontalFlip: true, verticalFlip: true, rotate90: true))
+                                  workers: 2, prefetch: 3, augmentation: Augmentation(cropSize: 40, flipsHorizontally: true, flipsVertically: true, rotates90: true))
         let reference = try PairLoader(config)
         reference.setEpoch(2)
         let uninterrupted = try LoaderFixtures.drain(reference)

@@ -8,7 +8,7 @@ func train(dataset: String) throws -> Int {
     let config = LoaderConfig(
         directory: dataset, split: "train", sensors: ["s1", "s2"], batchSize: 4,
         shuffle: .global, seed: 42, rank: 0, worldSize: 1, workers: 2, prefetch: 4,
-        augmentation: Augmentation(horizontalFlip: true, rotate90: true))
+        augmentation: Augmentation(flipsHorizontally: true, rotates90: true))
     let loader = try PairLoader(config)
     var steps = 0
     for epoch in 0..<2 {
