@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(name: "inspect-shards", dependencies: ["CLICore", "ShardFormat", "ShardInspection", "ObjectStore"]),
         .executableTarget(name: "build-dataset", dependencies: ["CLICore", "DatasetBuilder", "GeoRaster", "ShardFormat"]),
         .executableTarget(name: "train-msad", dependencies: ["CLICore", "MSADTrainer", "PairLoader", "ObjectStore", "ShardFormat"]),
-        .executableTarget(name: "geopairs-bench", dependencies: ["GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer", "ObjectStore"]),
+        .executableTarget(name: "geopairs-bench", dependencies: ["CLICore", "GeoRaster", "ShardFormat", "PairLoader", "MSADTrainer", "ObjectStore"]),
         // Scripts/fuzz.sh builds it with libFuzzer; a plain build runs the seeded mutation loop.
         .executableTarget(name: "geopairs-fuzz", dependencies: ["FuzzHarness", "ShardFormat", "TestSupport"]),
 
@@ -55,12 +55,13 @@ let package = Package(
         // The fuzz targets' harness, shared by geopairs-fuzz and the crash-regression tests.
         .target(name: "FuzzHarness", dependencies: ["ShardFormat", "PairLoader", "MSADTrainer", "TestSupport"], path: "Tests/FuzzHarness"),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzHarness", "DatasetBuilder", "TestSupport"]),
+        .testTarget(name: "CLICoreTests", dependencies: ["CLICore"]),
         .testTarget(name: "GeoRasterTests", dependencies: ["GeoRaster", "TestSupport"]),
         .testTarget(name: "ShardFormatTests", dependencies: ["ShardFormat", "TestSupport", "FuzzHarness"]),
         .testTarget(name: "MSADTrainerTests", dependencies: ["MSADTrainer", "PairLoader", "ShardFormat", "DatasetBuilder", "TestSupport"]),
         .testTarget(name: "PairLoaderTests", dependencies: ["PairLoader", "ShardFormat", "DatasetBuilder", "ObjectStore", "TestSupport"]),
         .testTarget(name: "DatasetBuilderTests", dependencies: ["DatasetBuilder", "ShardFormat", "ShardInspection", "GeoRaster", "ObjectStore", "PairLoader", "TestSupport"]),
-        .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "CLICore", "TestSupport"]),
+        .testTarget(name: "ShardInspectionTests", dependencies: ["ShardInspection", "ShardFormat", "GeoRaster", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,4 +7,4 @@ source Scripts/env.sh
 bash Scripts/setup.sh >/dev/null
 data="${GEOPAIRS_REAL_DATA:-../shared/data/real}"
 swift build -c release --product geopairs-bench >/dev/null
-.build/release/geopairs-bench codec "$data/aber_s2_20210527_epsg27700.tif" .cache/bigearthnet
+.build/release/geopairs-bench codec "$data/aber_s2_20210527_epsg27700.tif" --bigearthnet .cache/bigearthnet

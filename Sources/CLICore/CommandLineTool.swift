@@ -43,7 +43,7 @@ public struct CommandLineTool: Sendable {
             return .success
         }
         do {
-            return try command.run(rest)
+            return try command.run(try Arguments(rest, positionals: command.positionals, options: command.options))
         } catch let error as UsageError {
             Terminal.error("\(name) \(command.name): \(error)\nUsage: \(name) \(command.usage)\n(see `\(name) \(command.name) --help`)")
             return .usage

@@ -110,6 +110,9 @@ public struct CRS: Sendable, CustomStringConvertible {
     }
 
     /// The CRS's name (`OSRGetName`), e.g. `WGS 84 / UTM zone 30N`.
+    ///
+    /// - Complexity: parses the WKT through GDAL on every call (tens of microseconds); a loop that
+    ///   needs it repeatedly keeps the result. `epsg`, `isGeographic` and `linearUnit` are stored.
     public var name: String {
         (try? withHandle { h in OSRGetName(h).map { String(cString: $0) } ?? "" }) ?? ""
     }

@@ -64,16 +64,6 @@ public enum DatasetStorageOpener {
 }
 
 extension DatasetStorageOpener {
-    /// The options every program that reads datasets takes, with their help.
-    public static let optionNames: Set<String> = ["cache", "cache-size", "remote-timeout"]
-    public static let optionsHelp = """
-      --cache DIR           for a dataset in a bucket: download each shard whole into DIR on first use
-                            and read it from there (named by its SHA-256; shared by the processes of a node)
-      --cache-size BYTES    the bound of DIR, least recently used shards removed first (e.g. 500M, 20G;
-                            default 10G)
-      --remote-timeout S    keep retrying a request the storage does not answer for S seconds (default 300)
-    """
-
     /// Opens a location with the options as typed (`nil` where absent).
     /// - Throws: ``ShardError/Kind/invalidArgument`` naming the option for a malformed value.
     public static func open(_ location: String, cache: String?, cacheSize: String?, remoteTimeout: String?) throws -> any DatasetStorage {

@@ -5,14 +5,16 @@ import GeoRaster
 import ShardFormat
 
 func loadManifest(_ a: Arguments) throws -> Manifest {
-    let path = try a.positionals(["MANIFEST"])[0]
-    return try ManifestParser.load(path: path, inputs: a.all("input"))
+    try ManifestParser.load(path: a[positional: "MANIFEST"], inputs: a.all("input"))
 }
 
-let inputHelp = """
-  --input NAME=PATH  point sensor NAME at PATH: a file, folder, glob or STAC JSON, local or remote
-                     (s3://, gs://, az://, https:// or a GDAL /vsi…/ path); repeat for several paths
-"""
+let manifest = Positional("MANIFEST", "the manifest (JSON; DATASETS.md documents every field)")
+let input = Option.text("input", "NAME=PATH", help: """
+    point sensor NAME at PATH: a file, folder, glob or STAC JSON, local or remote
+    (s3://, gs://, az://, https:// or a GDAL /vsi…/ path); repeat for several paths
+    """, repeatable: true)
+/// `--parts N`: for `plan`, cut into N parts; for `build --part auto`, N where the scheduler does not export it.
+func partsOption(_ help: String) -> Option { .integer("parts", in: 1...Partitioner.maxParts, help: help) }
 
 /// What `plan` and `build` say about remote inputs.
 let remoteHelp = """
@@ -23,30 +25,29 @@ AWS_S3_ENDPOINT, AWS_HTTPS, AWS_VIRTUAL_HOSTING, GS_*, AZURE_*, GDAL_HTTP_*. Set
 
 let validate = Subcommand(
     name: "validate", summary: "check a manifest and report every problem with its JSON path",
-    usage: "validate MANIFEST [--input NAME=PATH]...",
-    help: "Reads no pixels and opens no inputs.\n\(inputHelp)"
-) { args in
-    let a = try Arguments(args, options: ["input"])
+    positionals: [manifest], options: [input],
+    discussion: "Reads no pixels and opens no inputs."
+) { a in
     let m = try loadManifest(a)
-    print("\(a.positionals[0]): valid (\(m.sensors.count) sensors: \(m.sensors.map(\.name).joined(separator: ", ")))")
+    print("\(a[positional: "MANIFEST"]): valid (\(m.sensors.count) sensors: \(m.sensors.map(\.name).joined(separator: ", ")))")
     return .success
 }
 
 let plan = Subcommand(
     name: "plan", summary: "cells per sensor and split, and the estimated output size (no pixels read)",
-    usage: "plan MANIFEST [--input NAME=PATH]... [--parts N] [--json]",
-    help: """
+    positionals: [manifest],
+    options: [
+        input,
+        partsOption("also cut the plan into N parts for an array job: each part's blocks, cells and\nestimated bytes, and the imbalance (largest part over the mean)"),
+        .flag("json", help: "print JSON"),
+    ],
+    discussion: """
     Places every input (from STAC proj:* fields, else by opening it), lays out the snapped grid, chooses
     each cell's scenes by the time rules, assigns splits; reports each partner sensor's pairing yield.
-    \(inputHelp)
-      --parts N  also cut the plan into N parts for an array job: each part's blocks, cells and
-                 estimated bytes, and the imbalance (largest part over the mean)
-      --json     print JSON
     \(remoteHelp)
     """
-) { args in
-    let a = try Arguments(args, options: ["input", "parts"], flags: ["json"])
-    let count = try a.integer("parts", in: 1...Partitioner.maxParts)
+) { a in
+    let count = a.integer("parts")
     let summary = PlanSummary(try Planner.plan(try loadManifest(a)), parts: count)
     if a.has("json") {
         let e = JSONEncoder()
@@ -61,48 +62,55 @@ let plan = Subcommand(
 /// `--part I/N`, or `--part auto` with the index (and maybe the count) from the scheduler.
 func partChoice(_ a: Arguments) throws -> (index: Int, count: Int)? {
     guard let text = a.value("part") else {
-        guard a.value("parts") == nil else { throw UsageError("--parts N goes with --part auto") }
+        guard !a.isGiven("parts") else { throw UsageError("--parts N goes with --part auto") }
         return nil
     }
     if text == "auto" {
         return try SchedulerIndex.resolve(environment: ProcessInfo.processInfo.environment,
-                                          count: try a.integer("parts", in: 1...Partitioner.maxParts))
+                                          count: a.integer("parts"))
     }
     let fields = text.split(separator: "/", omittingEmptySubsequences: false)
     guard fields.count == 2, let i = Int(fields[0]), let n = Int(fields[1]), (1...Partitioner.maxParts).contains(n), (0..<n).contains(i) else {
         throw UsageError("--part expects I/N with 0 ≤ I < N ≤ \(Partitioner.maxParts), or auto; found \"\(text)\"")
     }
-    guard a.value("parts") == nil else { throw UsageError("--parts N goes with --part auto, not with --part I/N") }
+    guard !a.isGiven("parts") else { throw UsageError("--parts N goes with --part auto, not with --part I/N") }
     return (i, n)
 }
 
 let build = Subcommand(
     name: "build", summary: "warp, cut, filter, split and write the dataset",
-    usage: "build MANIFEST --out DIR|URL [--input NAME=PATH]... [--jobs N] [--force] [--staging DIR] [--part I/N | --part auto [--parts N]]",
-    help: """
+    positionals: [manifest],
+    options: [
+        .text("out", "DIR|URL", help: """
+            the dataset directory, or a bucket prefix (s3://, gs://, az://, /vsis3/…): shards are
+            uploaded as they complete (multipart when large), each with a journal object under
+            URL/.geopairs-journal/ so that a rerun anywhere resumes, and URL/dataset.json last
+            """, required: true),
+        .text("staging", "DIR", help: """
+            with a bucket --out: where shards are written before upload (default: a folder
+            named after the URL in the temporary directory); removed when the build is done
+            """),
+        input,
+        .integer("jobs", in: 1...256, help: "worker threads (one per core unless given)", default: ProcessInfo.processInfo.activeProcessorCount),
+        .flag("force", help: "discard an earlier or interrupted build in DIR (or part) and start over"),
+        .text("part", "I/N|auto", help: """
+            I/N: build only part I (0-based) of N into DIR/parts/part-IIIII-of-NNNNN; then `merge DIR`.
+            A finished part run again does nothing; an interrupted one resumes.
+            auto: take I (and N when exported) from the array job: SLURM_ARRAY_TASK_ID (+ _COUNT or
+            _MIN/_MAX), JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX,
+            BATCH_TASK_INDEX/BATCH_TASK_COUNT (GCP)
+            """),
+        partsOption("with --part auto: N where the scheduler does not export it"),
+    ],
+    discussion: """
     Writes DIR/shards/*.gpshard and DIR/dataset.json (last). Output is byte-identical for any --jobs.
     An interrupted build resumes from its last complete shard when run again with the same manifest and inputs.
-      --out DIR|URL  the dataset directory, or a bucket prefix (s3://, gs://, az://, /vsis3/…): shards are
-                     uploaded as they complete (multipart when large), each with a journal object under
-                     URL/.geopairs-journal/ so that a rerun anywhere resumes, and URL/dataset.json last
-      --staging DIR  with a bucket --out: where shards are written before upload (default: a folder
-                     named after the URL in the temporary directory); removed when the build is done
-    \(inputHelp)
-      --jobs N       worker threads (default: the number of cores)
-      --force        discard an earlier or interrupted build in DIR (or part) and start over
-      --part I/N     build only part I (0-based) of N into DIR/parts/part-IIIII-of-NNNNN; then `merge DIR`.
-                     A finished part run again does nothing; an interrupted one resumes.
-      --part auto    take I (and N when exported) from the array job: SLURM_ARRAY_TASK_ID (+ _COUNT or
-                     _MIN/_MAX), JOB_COMPLETION_INDEX (Kubernetes), AWS_BATCH_JOB_ARRAY_INDEX,
-                     BATCH_TASK_INDEX/BATCH_TASK_COUNT (GCP); --parts N gives N where it is not exported
     GDAL's block cache is sized to the build (every job's block of source pixels, 64–512 MiB)
     unless GDAL_CACHEMAX is set.
     \(remoteHelp)
     """
-) { args in
-    let a = try Arguments(args, options: ["input", "out", "jobs", "part", "parts", "staging"], flags: ["force"])
-    guard let dataset = a.value("out") else { throw UsageError("--out DIR is required") }
-    let jobs = try a.integer("jobs", in: 1...256) ?? ProcessInfo.processInfo.activeProcessorCount
+) { a in
+    let dataset = a[text: "out"], jobs = a[integer: "jobs"]
     let choice = try partChoice(a)
     let manifest = try loadManifest(a)
     let plan = try Planner.plan(manifest)
@@ -143,19 +151,18 @@ func suggestingForce<R>(_ body: () throws -> R) throws -> R {
 
 let merge = Subcommand(
     name: "merge", summary: "join the parts of a partitioned build into one dataset",
-    usage: "merge DIR [--manifest MANIFEST]",
-    help: """
+    positionals: [Positional("DIR", "the partitioned build's folder (it holds parts/)")],
+    options: [.text("manifest", "MANIFEST", help: "the manifest's path, to write into those commands", default: "MANIFEST")],
+    discussion: """
     Checks that DIR/parts holds all N parts, finished, of one build (same manifest, inputs and N) and
     that no key repeats, then writes DIR/dataset.json over the parts' shards (in part order; statistics
     merged in a fixed order). Reads the parts' indexes and shard footers only, never pixels.
     Names every missing or stale part with the command that builds it.
-      --manifest MANIFEST  the manifest's path, to write into those commands
     """
-) { args in
-    let a = try Arguments(args, options: ["manifest"])
-    let dir = try a.positionals(["DIR"])[0]
+) { a in
+    let dir = a[positional: "DIR"]
     let start = Date()
-    let index = try PartMerger.merge(directory: dir, manifest: a.value("manifest") ?? "MANIFEST")
+    let index = try PartMerger.merge(directory: dir, manifest: a[text: "manifest"])
     let splits = index.splits.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     print("\(dir): merged \(index.splits.values.reduce(0, +)) records (\(splits)) in \(index.shards.count) shards, "
           + String(format: "%.2f s", Date().timeIntervalSince(start)))

@@ -1,3 +1,4 @@
+import CLICore
 import Foundation
 import GeoRaster
 import ShardFormat
@@ -131,14 +132,16 @@ enum CodecBenchmark {
         return Date().timeIntervalSince(start) / Double(runs)
     }
 
-    static func run(_ arguments: [String]) throws {
-        guard arguments.count >= 1 else {
-            print("usage: geopairs-bench codec S2_FILE [BIGEARTHNET_SAMPLE_DIR]")
-            return
-        }
-        var inputs = [try wholeRaster(arguments[0])]
-        if arguments.count >= 2 {
-            let root = arguments[1] + "/BigEarthNet-S1-Example"
+    static let command = Subcommand(
+        name: "codec", summary: "frame codec ratio and single-thread MB/s per filter and zstd level",
+        positionals: [Positional("S2_FILE", "a raster read whole as the first input")],
+        options: [.text("bigearthnet", "DIR", help: "the BigEarthNet sample (Scripts/setup.sh): its six S1 patches as a second input")],
+        run: { a in try run(a); return .success })
+
+    static func run(_ a: Arguments) throws {
+        var inputs = [try wholeRaster(a[positional: "S2_FILE"])]
+        if let sample = a.value("bigearthnet") {
+            let root = sample + "/BigEarthNet-S1-Example"
             let patches = try FileManager.default.contentsOfDirectory(atPath: root).sorted()
             inputs.append(try stackedGroups("BigEarthNet S1 VV+VH (6 patches)", groups: patches.map { p in
                 ["\(root)/\(p)/\(p)_VV.tif", "\(root)/\(p)/\(p)_VH.tif"] }))

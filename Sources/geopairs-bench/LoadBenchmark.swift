@@ -1,3 +1,4 @@
+import CLICore
 import Foundation
 import ObjectStore
 import PairLoader
@@ -6,10 +7,34 @@ import ShardFormat
 /// `geopairs-bench load` and `geopairs-bench zstd-floor`: PairLoader throughput against the floor
 /// (zstd decompression of the same frames, already in memory, on the same number of threads).
 enum LoadBenchmark {
-    static func option(_ args: [String], _ name: String) -> String? {
-        guard let i = args.firstIndex(of: "--\(name)"), i + 1 < args.count else { return nil }
-        return args[i + 1]
-    }
+    static let dataset = Positional("DIR", "the dataset (for load also a bucket or URL)")
+    static let sensors = Option.text("sensors", "A,B", help: "sensors to read", required: true)
+
+    static let loadCommand = Subcommand(
+        name: "load", summary: "PairLoader's samples/s, decoded MB/s and peak memory per epoch, as JSON lines",
+        positionals: [dataset],
+        options: [
+            sensors,
+            .integer("workers", "W", in: 1...256, help: "loader threads", default: 2),
+            .choice("shuffle", ["global", "buffered"], help: "order (buffered: 4 shards, 1024 records)", default: "global"),
+            .integer("batch", in: 1...65536, help: "records per batch", default: 32),
+            .choice("metadata", ["on", "off"], help: "decode each record's metadata", default: "on"),
+            .integer("epochs", "E", in: 1...1000, help: "epochs, one line each", default: 1),
+            .text("cache", "DIR", help: "for a dataset in a bucket: the shard cache"),
+            .text("cache-size", "BYTES", help: "the bound of the cache (default 10G)"),
+        ],
+        discussion: """
+        One JSON line per epoch of the train split. For a dataset in a bucket each line also says how
+        many requests the epoch made and the bytes they fetched against the compressed bytes of the
+        frames it used.
+        """,
+        run: { a in try load(a); return .success })
+
+    static let floorCommand = Subcommand(
+        name: "zstd-floor", summary: "the loader's floor: the same frames only decompressed, on the same threads",
+        positionals: [dataset],
+        options: [sensors, .integer("threads", "T", in: 1...256, help: "decompressing threads", default: 2)],
+        run: { a in try floor(a); return .success })
 
     /// Peak resident memory of this process (VmHWM), MB.
     static func peakRSS() -> Double {
@@ -22,16 +47,15 @@ enum LoadBenchmark {
     /// One JSON line per epoch. The dataset may be a bucket (`--cache DIR --cache-size B` as in
     /// the CLIs); then each line also says how many requests the epoch made and the bytes they
     /// fetched against the compressed bytes of the frames it used.
-    static func load(_ args: [String]) throws {
-        let dir = args[0]
-        let sensors = (option(args, "sensors") ?? "").split(separator: ",").map(String.init)
-        let workers = Int(option(args, "workers") ?? "2")!
-        let shuffle: ShuffleMode = option(args, "shuffle") == "buffered" ? .shardBuffered(shards: 4, buffer: 1024) : .global
+    static func load(_ a: Arguments) throws {
+        let dir = a[positional: "DIR"]
+        let sensors = a[text: "sensors"].split(separator: ",").map(String.init)
+        let shuffle: ShuffleMode = a[text: "shuffle"] == "buffered" ? .shardBuffered(shards: 4, buffer: 1024) : .global
         let opening = Date()
-        let storage = try DatasetStorageOpener.open(dir, cache: option(args, "cache"), cacheSize: option(args, "cache-size"), remoteTimeout: nil)
-        let loader = try PairLoader(LoaderConfig(directory: dir, split: "train", sensors: sensors, batchSize: Int(option(args, "batch") ?? "32")!,
-                                                 shuffle: shuffle, seed: 1, workers: workers, prefetch: 4,
-                                                 metadata: option(args, "metadata") != "off", storage: storage))
+        let storage = try DatasetStorageOpener.open(dir, cache: a.value("cache"), cacheSize: a.value("cache-size"), remoteTimeout: nil)
+        let loader = try PairLoader(LoaderConfig(directory: dir, split: "train", sensors: sensors, batchSize: a[integer: "batch"],
+                                                 shuffle: shuffle, seed: 1, workers: a[integer: "workers"], prefetch: 4,
+                                                 metadata: a[text: "metadata"] == "on", storage: storage))
         let openSeconds = Date().timeIntervalSince(opening)
         let rawPerSample = sensors.map { s in loader.reader.index.sensor(s)!.shape.reduce(1, *) * loader.reader.index.sensor(s)!.dtype.size }.reduce(0, +)
         let usedPerEpoch = try loader.records.reduce(0) { total, loc in
@@ -39,7 +63,7 @@ enum LoadBenchmark {
                 try [FrameKind.data, .mask].reduce(t) { $0 + (try loader.reader.shards[loc.shard].frame(record: loc.record, sensor: s, kind: $1)?.size ?? 0) }
             }
         }
-        for epoch in 0..<Int(option(args, "epochs") ?? "1")! {
+        for epoch in 0..<a[integer: "epochs"] {
             loader.setEpoch(epoch)
             var samples = 0
             var checksum: Float = 0
@@ -57,10 +81,10 @@ enum LoadBenchmark {
         }
     }
 
-    static func floor(_ args: [String]) throws {
-        let dir = args[0]
-        let sensors = (option(args, "sensors") ?? "").split(separator: ",").map(String.init)
-        let threads = Int(option(args, "threads") ?? "2")!
+    static func floor(_ a: Arguments) throws {
+        let dir = a[positional: "DIR"]
+        let sensors = a[text: "sensors"].split(separator: ",").map(String.init)
+        let threads = a[integer: "threads"]
         let reader = try DatasetReader(directory: dir)
         // The same frames the loader reads (train split, chosen sensors), read the same way (pread
         // from the page cache into a reused buffer) and only decompressed: no filter, no conversion.

@@ -1,3 +1,4 @@
+import CLICore
 import Foundation
 import GeoRaster
 import ShardFormat
@@ -7,10 +8,18 @@ import ShardFormat
 /// first line as `# name1 name2 …`) and writes them with the same encoder and writer as
 /// build-dataset, so that only the warping strategy differs between the two.
 enum PatchEncoder {
-    static func run(_ arguments: [String]) throws {
-        guard arguments.count == 2, let text = try? String(contentsOfFile: arguments[0], encoding: .utf8) else {
-            print("usage: geopairs-bench encode-patches LIST OUT")
-            return
+    static let command = Subcommand(
+        name: "encode-patches", summary: "encode per-patch GeoTIFFs with build-dataset's encoder and writer",
+        positionals: [Positional("LIST", "one line per record: key split path-sensor1 …, after a first line # name1 name2 …"),
+                      Positional("OUT", "the dataset folder to write")],
+        run: { a in try run(list: a[positional: "LIST"], output: a[positional: "OUT"]); return .success })
+
+    static func run(list: String, output: String) throws {
+        let text: String
+        do {
+            text = try String(contentsOfFile: list, encoding: .utf8)
+        } catch {
+            throw BenchmarkError("cannot read \(list): \(error.localizedDescription)")
         }
         var lines = text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
         let names = Array(lines.removeFirst().dropFirst())
@@ -40,7 +49,7 @@ enum PatchEncoder {
                     schemas.append(SensorSchema(name: name, bands: metas.last!.bands, dtype: dtype, gsd: t.pixelWidth, shape: shape))
                 }
             }
-            if writer == nil { writer = try DatasetWriter(directory: arguments[1], sensors: schemas, fingerprint: "naive", restart: true) }
+            if writer == nil { writer = try DatasetWriter(directory: output, sensors: schemas, fingerprint: "naive", restart: true) }
             let t = metas[0].geotransform
             let footprint = [t[0], t[3] + Double(metas[0].shape[1]) * t[5], t[0] + Double(metas[0].shape[2]) * t[1], t[3]]
             let patch = footprint[2] - footprint[0]

@@ -1,3 +1,4 @@
+import CLICore
 import Foundation
 import MSADTrainer
 
@@ -5,12 +6,17 @@ import MSADTrainer
 /// of a run (the model of checkpoint-000000, the pixels of reference-batch.safetensors), and the
 /// same step's matrix products alone through `cblas_sgemm` (recorded shapes, replayed).
 enum TrainStepBenchmark {
-    static func run(_ arguments: [String]) throws {
-        guard let run = arguments.first else { throw BenchmarkError("usage: train-step RUN [--steps N] [--threads T]") }
-        func option(_ name: String, _ fallback: Int) -> Int {
-            arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? fallback
-        }
-        let steps = max(1, option("--steps", 10)), threads = option("--threads", 2)
+    static let command = Subcommand(
+        name: "train-step", summary: "train-msad's step against cblas_sgemm alone on the same products",
+        positionals: [Positional("RUN", "a train-msad run directory (checkpoint-000000, reference-batch)")],
+        options: [
+            .integer("steps", in: 1...10_000, help: "timed steps (median)", default: 10),
+            .integer("threads", "T", in: 1...256, help: "compute threads", default: 2),
+        ],
+        run: { a in try run(a); return .success })
+
+    static func run(_ a: Arguments) throws {
+        let run = a[positional: "RUN"], steps = a[integer: "steps"], threads = a[integer: "threads"]
         ComputeThreads.set(threads)
         var model = try MSADModel<Float>(checkpoint: run + "/checkpoint-000000.safetensors")
         let (tensors, _) = try SafeTensors.read(run + "/reference-batch.safetensors")

@@ -20,15 +20,16 @@ func openReader(_ location: String, _ a: Arguments) throws -> DatasetReader {
     try DatasetReader(storage: try storage(location, a))
 }
 
-let remoteHelp = "DIR may be a bucket or URL (s3://…, gs://…, az://…, https://…, /vsis3/…):\n" + DatasetStorageOpener.optionsHelp
+let dataset = DatasetLocationOptions.dataset
+let key = Positional("KEY", "a record's key (see `inspect-shards ls`)")
+let json = Option.flag("json", help: "print JSON instead of text")
 
 let summary = Subcommand(
     name: "summary", summary: "records per split and sensor, bytes, compression, dates, CRSs, statistics",
-    usage: "summary DIR [--json]",
-    help: "Reads dataset.json and every record header (no pixels).\n  --json  print JSON instead of text" + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames, flags: ["json"])
-    let dir = try a.positionals(["DIR"])[0]
+    positionals: [dataset], options: [json] + DatasetLocationOptions.all,
+    discussion: "Reads dataset.json and every record header (no pixels)."
+) { a in
+    let dir = a[positional: "DIR"]
     let s = try DatasetSummary(reader: try openReader(dir, a))
     if a.has("json") { try printJSON(s) } else { print(s.text, terminator: "") }
     return .success
@@ -36,11 +37,10 @@ let summary = Subcommand(
 
 let list = Subcommand(
     name: "ls", summary: "one line per record: key, split, footprint, sensors and valid fractions",
-    usage: "ls DIR [--split S] [--json]",
-    help: "  --split S  only records of split S\n  --json     print a JSON array" + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["split"]), flags: ["json"])
-    let reader = try openReader(try a.positionals(["DIR"])[0], a)
+    positionals: [dataset],
+    options: [.text("split", "S", help: "only records of split S"), .flag("json", help: "print a JSON array")] + DatasetLocationOptions.all
+) { a in
+    let reader = try openReader(a[positional: "DIR"], a)
     struct Row: Encodable { let key: String; let split: String; let footprint: [Double]; let validFraction: [String: Double] }
     var rows: [Row] = []
     for location in reader.locations(split: a.value("split")) {
@@ -60,10 +60,10 @@ let list = Subcommand(
 
 let show = Subcommand(
     name: "show", summary: "everything about one record",
-    usage: "show DIR KEY [--json]", help: "Prints the record header and its frames (sizes, filters, offsets).\n  --json  print JSON" + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames, flags: ["json"])
-    let p = try a.positionals(["DIR", "KEY"])
+    positionals: [dataset, key], options: [json] + DatasetLocationOptions.all,
+    discussion: "Prints the record header and its frames (sizes, filters, offsets)."
+) { a in
+    let p = [a[positional: "DIR"], a[positional: "KEY"]]
     let reader = try openReader(p[0], a)
     guard let location = reader.locate(key: p[1]) else { throw UsageError("no record with key \"\(p[1])\"") }
     let meta = try reader.metadata(at: location)
@@ -91,11 +91,10 @@ let show = Subcommand(
 
 let verify = Subcommand(
     name: "verify", summary: "check every checksum, SHA-256 and the index; exit 0 only when all is sound",
-    usage: "verify DIR [--json]",
-    help: "Checks each shard's size and SHA-256 against dataset.json, the footer CRC-32, every record header's\nCRC-32 and every frame's CRC-32 and zstd checksum. Names each damaged shard and record.\n  --json  print the report as JSON" + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames, flags: ["json"])
-    let dir = try a.positionals(["DIR"])[0]
+    positionals: [dataset], options: [.flag("json", help: "print the report as JSON")] + DatasetLocationOptions.all,
+    discussion: "Checks each shard's size and SHA-256 against dataset.json, the footer CRC-32, every record header's\nCRC-32 and every frame's CRC-32 and zstd checksum. Names each damaged shard and record."
+) { a in
+    let dir = a[positional: "DIR"]
     let progress = ProgressReporter(label: "verify: shards", total: nil)
     let report = DatasetVerifier.verify(storage: try storage(dir, a)) { done, total in progress.update(done: done, detail: "of \(total)") }
     if a.has("json") {
@@ -112,11 +111,11 @@ let verify = Subcommand(
 
 let stats = Subcommand(
     name: "stats", summary: "per-sensor per-band statistics table",
-    usage: "stats DIR [--split S] [--json]",
-    help: "Valid-pixel count, mean, standard deviation, min, max and 2/98 % percentiles (from the histogram).\n  --split S  statistics of one split only\n  --json     print JSON" + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["split"]), flags: ["json"])
-    let index = try DatasetIndex.load(storage: try storage(try a.positionals(["DIR"])[0], a))
+    positionals: [dataset],
+    options: [.text("split", "S", help: "statistics of one split only"), json] + DatasetLocationOptions.all,
+    discussion: "Valid-pixel count, mean, standard deviation, min, max and 2/98 % percentiles (from the histogram)."
+) { a in
+    let index = try DatasetIndex.load(storage: try storage(a[positional: "DIR"], a))
     let table: [String: [BandStatistics]]
     if let split = a.value("split") {
         guard let s = index.splitStatistics[split] else { throw UsageError("no split \"\(split)\"; splits: \(index.splits.keys.sorted())") }
@@ -139,12 +138,14 @@ let stats = Subcommand(
 
 let quicklook = Subcommand(
     name: "quicklook", summary: "PNG of a record's sensors side by side, 2–98 % stretched",
-    usage: "quicklook DIR KEY --out FILE.png [--bands SENSOR=3,2,1]... [--height PX]",
-    help: "  --out FILE.png         where to write the PNG\n  --bands SENSOR=B,B,B   1-based bands shown as RGB (or one band as grey); default: first three\n  --height PX            panel height in pixels (default 256)" + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["out", "bands", "height"]))
-    let p = try a.positionals(["DIR", "KEY"])
-    guard let out = a.value("out") else { throw UsageError("--out FILE.png is required") }
+    positionals: [dataset, key],
+    options: [
+        .text("out", "FILE.png", help: "where to write the PNG", required: true),
+        .text("bands", "SENSOR=B,B,B", help: "1-based bands shown as RGB (or one band as grey); default: the first three", repeatable: true),
+        .integer("height", "PX", in: 16...4096, help: "panel height in pixels", default: 256),
+    ] + DatasetLocationOptions.all
+) { a in
+    let p = [a[positional: "DIR"], a[positional: "KEY"]], out = a[text: "out"]
     var bands: [String: [Int]] = [:]
     for spec in a.all("bands") {
         let parts = spec.split(separator: "=", maxSplits: 1)
@@ -153,31 +154,30 @@ let quicklook = Subcommand(
         bands[String(parts[0])] = numbers
     }
     try QuickLook.render(reader: try openReader(p[0], a), key: p[1], bands: bands,
-                         height: try a.integer("height", in: 16...4096) ?? 256, output: out)
+                         height: a[integer: "height"], output: out)
     print(out)
     return .success
 }
 
 let export = Subcommand(
     name: "export", summary: "one georeferenced GeoTIFF per sensor of a record",
-    usage: "export DIR KEY --out FOLDER",
-    help: "Writes FOLDER/<sensor>.tif with the record's geotransform, CRS, band names, nodata and mask,\nso the sensors can be overlaid in QGIS." + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["out"]))
-    let p = try a.positionals(["DIR", "KEY"])
-    guard let out = a.value("out") else { throw UsageError("--out FOLDER is required") }
+    positionals: [dataset, key],
+    options: [.text("out", "FOLDER", help: "where to write the GeoTIFFs", required: true)] + DatasetLocationOptions.all,
+    discussion: "Writes FOLDER/<sensor>.tif with the record's geotransform, CRS, band names, nodata and mask,\nso the sensors can be overlaid in QGIS."
+) { a in
+    let p = [a[positional: "DIR"], a[positional: "KEY"]], out = a[text: "out"]
     for path in try RecordExporter.export(reader: try openReader(p[0], a), key: p[1], folder: out) { print(path) }
     return .success
 }
 
 let footprints = Subcommand(
     name: "footprints", summary: "record footprints as GeoJSON or GeoPackage polygons",
-    usage: "footprints DIR --out FILE.geojson|FILE.gpkg",
-    help: "Writes one polygon per record with key, split and sensors as attributes (through OGR)." + "\n" + remoteHelp
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["out"]))
-    let dir = try a.positionals(["DIR"])[0]
-    guard let out = a.value("out") else { throw UsageError("--out FILE.geojson|FILE.gpkg is required") }
+    positionals: [dataset],
+    options: [.text("out", "FILE.geojson|FILE.gpkg", help: "the vector file to write (its extension chooses the format)", required: true)]
+        + DatasetLocationOptions.all,
+    discussion: "Writes one polygon per record with key, split and sensors as attributes (through OGR)."
+) { a in
+    let dir = a[positional: "DIR"], out = a[text: "out"]
     let n = try FootprintExporter.export(reader: try openReader(dir, a), output: out)
     print("\(out): \(n) footprints")
     return .success

@@ -5,82 +5,76 @@ import ObjectStore
 import PairLoader
 import ShardFormat
 
-/// `--sensors A,B` as a list of at least two names.
+/// `--sensors A,B` as a list of at least two different names.
 func sensorList(_ a: Arguments) throws -> [String] {
-    guard let text = a.value("sensors") else { throw UsageError("--sensors A,B is required") }
+    let text = a[text: "sensors"]
     let names = text.split(separator: ",").map(String.init)
     guard names.count >= 2, Set(names).count == names.count else { throw UsageError("--sensors needs two or more different names, got \"\(text)\"") }
     return names
 }
-
-let trainOptions = DatasetStorageOpener.optionNames.union(["sensors", "out", "loss", "steps", "epochs", "batch", "lr", "min-lr", "warmup", "weight-decay", "clip",
-                                 "checkpoint-every", "seed", "workers", "blas-threads", "grid", "width", "depth", "heads",
-                                 "projection", "temperature", "smoothing", "split"])
 
 /// Where the dataset's bytes come from: a local directory, or a bucket with the cache options.
 func storage(_ location: String, _ a: Arguments) throws -> any DatasetStorage {
     try DatasetStorageOpener.open(location, cache: a.value("cache"), cacheSize: a.value("cache-size"), remoteTimeout: a.value("remote-timeout"))
 }
 
+let dataset = DatasetLocationOptions.dataset
+
 let train = Subcommand(
     name: "train", summary: "train per-sensor encoders with the MSAD loss; progress, JSONL log, checkpoints, exact --resume",
-    usage: "train DIR --sensors A,B --out RUN [--loss msad|msad-dense] [--steps N | --epochs E] [--batch B] [--lr X] [--augment] [--resume] [options]",
-    help: """
+    positionals: [dataset],
+    options: [
+        .text("sensors", "A,B", help: "sensors to align (two or more; all pairs are averaged)", required: true),
+        .text("out", "RUN", help: "run directory", required: true),
+        .choice("loss", LossKind.allCases.map(\.rawValue), help: "the loss", default: LossKind.msad.rawValue),
+        .integer("steps", in: 1...100_000_000, help: "optimizer steps (or --epochs)", default: 200),
+        .integer("epochs", "E", in: 1...1_000_000, help: "passes over the split, converted to steps (or --steps)"),
+        .integer("batch", "B", in: 2...65536, help: "records per batch", default: 32),
+        .number("lr", help: "peak learning rate", default: "5e-4"),
+        .number("min-lr", help: "learning rate at the end of the cosine decay", default: "1e-5"),
+        .integer("warmup", in: 0...Int.max, help: "linear warm-up steps (default steps/20)"),
+        .number("weight-decay", help: "AdamW decoupled decay of weights (none on norms, biases, positions)", default: "0.05"),
+        .number("clip", help: "global gradient-norm clip", default: "1"),
+        .flag("augment", help: "random flips and 90° rotations, the same for every sensor of a record"),
+        .integer("checkpoint-every", "K", in: 1...Int.max, help: "steps between checkpoints", default: 100),
+        .integer("seed", "S", in: 0...Int.max, help: "initialisation and shuffling seed", default: 0),
+        .integer("workers", "W", in: 1...256, help: "loader threads", default: 1),
+        .integer("blas-threads", "T", in: 1...256, help: "compute threads of a step", default: 2),
+        .integer("grid", "G", in: 1...1024, help: "tokens per side (default: the largest G ≤ 8 dividing every patch side)"),
+        .integer("width", "D", in: 1...65536, help: "token width", default: 192),
+        .integer("depth", "L", in: 0...1024, help: "transformer blocks", default: 4),
+        .integer("heads", "H", in: 1...1024, help: "attention heads", default: 3),
+        .integer("projection", "E", in: 1...65536, help: "projection head width", default: 128),
+        .number("temperature", "T", help: "softmax temperature (default 1 for msad, 0.1 for msad-dense)"),
+        .number("smoothing", "ε", help: "msad's label smoothing", default: "0.3"),
+        .text("split", "S", help: "the split to train on", default: "train"),
+        .flag("resume", help: "continue the run in RUN exactly (same options required)"),
+    ] + DatasetLocationOptions.all,
+    discussion: """
     Trains one ViT-style encoder and projection head per sensor on the records of a split that hold
     every named sensor. RUN receives log.jsonl (one line per step), checkpoint-NNNNNN.safetensors with
     optimizer-NNNNNN.safetensors (every --checkpoint-every steps and at the end), state.json and
     reference-batch.safetensors (the first batch with its loss and gradients, for Scripts/msad_reference.py).
-      --sensors A,B          sensors to align (two or more; all pairs are averaged)
-      --out RUN              run directory
-      --loss L               msad (default) or msad-dense
-      --steps N              optimizer steps (default 200), or
-      --epochs E             passes over the split (converted to steps)
-      --batch B              records per batch (default 32)
-      --lr X                 peak learning rate (default 5e-4); --min-lr (default 1e-5) at the end of the cosine
-      --warmup N             linear warm-up steps (default steps/20)
-      --weight-decay X       AdamW decoupled decay of weights (default 0.05; none on norms, biases, positions)
-      --clip X               global gradient-norm clip (default 1)
-      --augment              random flips and 90° rotations, the same for both sensors of a record
-      --checkpoint-every K   default 100
-      --seed S               initialisation and shuffling seed (default 0)
-      --workers W            loader threads (default 1); --blas-threads T compute threads of a step (default 2)
-      --grid G               tokens per side (default: largest G ≤ 8 dividing every patch side)
-      --width D --depth L --heads H --projection E    model size (defaults 192, 4, 3, 128)
-      --temperature T        default 1 (msad) or 0.1 (msad-dense); --smoothing ε (msad, default 0.3)
-      --split S              default train
-      --resume               continue the run in RUN exactly (same options required)
-    DIR may be a bucket or URL (s3://…, gs://…, az://…, https://…, /vsis3/…):
-    \(DatasetStorageOpener.optionsHelp)
     """
-) { args in
-    let a = try Arguments(args, options: trainOptions, flags: ["resume", "augment"])
-    let dataset = try a.positionals(["DIR"])[0]
+) { a in
+    let dataset = a[positional: "DIR"]
     let source = try storage(dataset, a)
-    guard let out = a.value("out") else { throw UsageError("--out RUN is required") }
+    let out = a[text: "out"]
     let sensors = try sensorList(a)
-    var loss = LossKind.msad
-    if let text = a.value("loss") {
-        guard let kind = LossKind(rawValue: text) else { throw UsageError("--loss must be msad or msad-dense, got \"\(text)\"") }
-        loss = kind
-    }
-    if a.value("steps") != nil && a.value("epochs") != nil { throw UsageError("give --steps or --epochs, not both") }
-    let split = a.value("split") ?? "train", batch = try a.integer("batch", in: 2...65536) ?? 32
-    let seed = UInt64(try a.integer("seed", in: 0...Int.max) ?? 0)
-    var steps = try a.integer("steps", in: 1...100_000_000) ?? 200
-    if let epochs = try a.integer("epochs", in: 1...1_000_000) {
+    if a.isGiven("steps") && a.isGiven("epochs") { throw UsageError("give --steps or --epochs, not both") }
+    let split = a[text: "split"], batch = a[integer: "batch"], seed = UInt64(a[integer: "seed"])
+    var steps = a[integer: "steps"]
+    if let epochs = a.integer("epochs") {
         let loader = try PairLoader(LoaderConfig(directory: dataset, split: split, sensors: sensors, batchSize: batch, seed: seed, storage: source))
         steps = epochs * loader.batchesPerEpoch
     }
     let options = TrainingOptions(
-        dataset: dataset, split: split, sensors: sensors, loss: loss, steps: steps, batchSize: batch,
-        learningRate: try a.number("lr") ?? 5e-4, minLearningRate: try a.number("min-lr") ?? 1e-5,
-        warmupSteps: try a.integer("warmup", in: 0...Int.max), weightDecay: try a.number("weight-decay") ?? 0.05, augment: a.has("augment"),
-        clipNorm: try a.number("clip") ?? 1, checkpointEvery: try a.integer("checkpoint-every", in: 1...Int.max) ?? 100, seed: seed,
-        workers: try a.integer("workers", in: 1...256) ?? 1, blasThreads: try a.integer("blas-threads", in: 1...256) ?? 2,
-        grid: try a.integer("grid", in: 1...1024), width: try a.integer("width", in: 1...65536) ?? 192,
-        depth: try a.integer("depth", in: 0...1024) ?? 4, heads: try a.integer("heads", in: 1...1024) ?? 3,
-        projection: try a.integer("projection", in: 1...65536) ?? 128, temperature: try a.number("temperature"),
-        smoothing: try a.number("smoothing") ?? 0.3)
+        dataset: dataset, split: split, sensors: sensors, loss: a[choice: "loss"], steps: steps, batchSize: batch,
+        learningRate: a[number: "lr"], minLearningRate: a[number: "min-lr"], warmupSteps: a.integer("warmup"),
+        weightDecay: a[number: "weight-decay"], augment: a.has("augment"), clipNorm: a[number: "clip"],
+        checkpointEvery: a[integer: "checkpoint-every"], seed: seed, workers: a[integer: "workers"], blasThreads: a[integer: "blas-threads"],
+        grid: a.integer("grid"), width: a[integer: "width"], depth: a[integer: "depth"], heads: a[integer: "heads"],
+        projection: a[integer: "projection"], temperature: a.number("temperature"), smoothing: a[number: "smoothing"])
     if let problem = options.problem { throw UsageError(problem) }
 
     let trainer = try Trainer(options: options, runDirectory: out, resume: a.has("resume"), storage: source)
@@ -113,8 +107,16 @@ let train = Subcommand(
 
 let evaluate = Subcommand(
     name: "evaluate", summary: "cross-sensor token retrieval, top-1/top-5, three ways: the checkpoint, its random init, chance",
-    usage: "evaluate DIR --checkpoint FILE --sensors A,B [--split val] [--batch B] [--blas-threads T] [--json]",
-    help: """
+    positionals: [dataset],
+    options: [
+        .text("checkpoint", "FILE", help: "a checkpoint-NNNNNN.safetensors of train-msad", required: true),
+        .text("sensors", "A,B", help: "gallery sensor A, query sensor B", required: true),
+        .text("split", "S", help: "the split to evaluate", default: "val"),
+        .integer("batch", "B", in: 1...65536, help: "records per forward pass", default: 32),
+        .integer("blas-threads", "T", in: 1...256, help: "compute threads", default: 2),
+        .flag("json", help: "print JSON"),
+    ] + DatasetLocationOptions.all,
+    discussion: """
     Every sensor-B token of the split looks for the sensor-A token of the same record and position
     (cosine of the projected tokens) among:
       same position, across records   the sensor-A tokens at that position of every record: what
@@ -125,26 +127,15 @@ let evaluate = Subcommand(
     Each with top-1 and top-5 for the checkpoint, for the same configuration at its random init
     (same seed), and for chance. Tokens with less than half their pixels valid in either sensor
     are left out, as queries and as candidates.
-      --checkpoint FILE  a checkpoint-NNNNNN.safetensors of train-msad
-      --sensors A,B      gallery sensor A, query sensor B
-      --split S          default val
-      --batch B          records per forward pass (default 32)
-      --blas-threads T   compute threads (default 2)
-      --json             print JSON
-    DIR may be a bucket or URL (s3://…, gs://…, az://…, https://…, /vsis3/…):
-    \(DatasetStorageOpener.optionsHelp)
     """
-) { args in
-    let a = try Arguments(args, options: DatasetStorageOpener.optionNames.union(["checkpoint", "sensors", "split", "batch", "blas-threads"]), flags: ["json"])
-    let dataset = try a.positionals(["DIR"])[0]
-    guard let path = a.value("checkpoint") else { throw UsageError("--checkpoint FILE is required") }
+) { a in
+    let dataset = a[positional: "DIR"], path = a[text: "checkpoint"]
     let sensors = try sensorList(a)
     guard sensors.count == 2 else { throw UsageError("--sensors names a gallery and a query sensor: exactly two") }
-    ComputeThreads.set(try a.integer("blas-threads", in: 1...256) ?? 2)
+    ComputeThreads.set(a[integer: "blas-threads"])
     let model = try MSADModel<Float>(checkpoint: path)
-    let split = a.value("split") ?? "val"
-    let r = try RetrievalReport.evaluate(model: model, dataset: dataset, split: split, gallery: sensors[0], query: sensors[1],
-                                         batchSize: try a.integer("batch", in: 1...65536) ?? 32, storage: try storage(dataset, a))
+    let r = try RetrievalReport.evaluate(model: model, dataset: dataset, split: a[text: "split"], gallery: sensors[0], query: sensors[1],
+                                         batchSize: a[integer: "batch"], storage: try storage(dataset, a))
     if a.has("json") {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys, .prettyPrinted]
