@@ -8,53 +8,12 @@ public struct TrainingError: Error, CustomStringConvertible, Sendable {
     public init(_ message: String) { description = message }
 }
 
-/// What one optimizer step did; also one line of the run's `log.jsonl`.
-public struct StepReport: Codable, Sendable, Equatable {
-    /// Steps done (1 after the first).
-    public var step: Int
-    public var totalSteps: Int
-    public var epoch: Int
-    public var loss: Double
-    public var learningRate: Double
-    /// Global gradient norm before clipping.
-    public var gradientNorm: Double
-    /// Records per second, waiting for the loader included.
-    public var samplesPerSecond: Double
-    /// Matrix-product GFLOP/s of the step's compute (loss, gradients, update).
-    public var gflops: Double
-    /// Wall time of the step, waiting for the loader included.
-    public var seconds: Double
-}
-
-/// Where a run is; written after each checkpoint (atomically, last), read by `--resume`.
-public struct TrainingState: Codable, Sendable, Equatable {
-    public var options: TrainingOptions
-    public var step: Int
-    public var loader: LoaderState
-    /// File names in the run directory.
-    public var checkpoint: String
-    public var optimizer: String
-
-    /// The first field a resume cannot trust, or `nil`.
-    var problem: String? {
-        if let problem = options.problem { return "options: \(problem)" }
-        guard (0...options.steps).contains(step) else { return "step \(step) outside 0…\(options.steps)" }
-        guard loader.epoch >= 0, loader.position >= 0 else { return "loader epoch \(loader.epoch) and position \(loader.position) must be 0 or more" }
-        for name in [checkpoint, optimizer] where name.isEmpty || name.contains("/") || name.hasPrefix(".") {
-            return "\"\(name)\" is not a file name in the run directory"
-        }
-        return nil
-    }
-}
-
-/// Trains an ``MSADModel`` on a GeoPairs dataset through a ``PairLoader``, writing into a run
-/// directory: `state.json`, `log.jsonl`, `checkpoint-NNNNNN.safetensors` (model) with
-/// `optimizer-NNNNNN.safetensors` beside each, and `reference-batch.safetensors` (the first batch,
-/// its loss and every gradient, for `Scripts/msad_reference.py`). A resumed run continues exactly
-/// where the last checkpoint left off: model, optimizer moments, loader position and step.
+/// Trains an ``MSADModel`` on a GeoPairs dataset through a ``PairLoader``, writing checkpoints,
+/// the log and the reference batch into a ``RunDirectory``. A resumed run continues exactly where
+/// the last checkpoint left off: model, optimizer moments, loader position and step.
 public final class Trainer {
     public let options: TrainingOptions
-    public let runDirectory: String
+    public let run: RunDirectory
     public private(set) var model: MSADModel<Float>
     public private(set) var optimizer: AdamW<Float>
     /// Steps done.
@@ -63,30 +22,14 @@ public final class Trainer {
     private let schedule: LearningRateSchedule<Float>
     private let decay: [Bool]
 
-    public static let stateFile = "state.json"
-    public static let logFile = "log.jsonl"
-    public static let referenceFile = "reference-batch.safetensors"
-
     /// Opens the dataset and either starts a run in `runDirectory` (which must not hold one) or,
     /// with `resume`, continues the one there (which must have been started with the same options).
     public init(options: TrainingOptions, runDirectory: String, resume: Bool, storage: (any DatasetStorage)? = nil) throws {
         if let problem = options.problem { throw TrainingError(problem) }
         self.options = options
-        self.runDirectory = runDirectory
+        run = RunDirectory(runDirectory)
         ComputeThreads.set(options.blasThreads)
-        let statePath = runDirectory + "/" + Self.stateFile
-        let saved: TrainingState?
-        if FileManager.default.fileExists(atPath: statePath) {
-            guard resume else {
-                throw TrainingError("\(runDirectory) already holds a run (\(Self.stateFile)); pass --resume to continue it or choose another --out")
-            }
-            let state = try Self.readState(statePath)
-            try Self.checkSameOptions(state.options, options, runDirectory: runDirectory)
-            saved = state
-        } else {
-            guard !resume else { throw TrainingError("nothing to resume in \(runDirectory): it has no \(Self.stateFile)") }
-            saved = nil
-        }
+        let saved = try run.savedState(resume: resume, options: options)
         let loaderConfig = LoaderConfig(directory: options.dataset, split: options.split, sensors: options.sensors,
                                         batchSize: options.batchSize, seed: options.seed, workers: options.workers,
                                         augmentation: options.augment ? Augmentation(flipsHorizontally: true, flipsVertically: true, rotates90: true)
@@ -103,15 +46,15 @@ public final class Trainer {
         schedule = LearningRateSchedule(peak: Float(options.learningRate), floor: Float(options.minLearningRate),
                                         warmupSteps: options.warmupSteps, totalSteps: options.steps)
         if let saved {
-            model = try MSADModel(checkpoint: runDirectory + "/" + saved.checkpoint)
+            model = try MSADModel(checkpoint: run.file(saved.checkpoint))
             guard model.config == config else {
                 throw TrainingError("\(saved.checkpoint) holds a model configured differently from this dataset and these options")
             }
-            optimizer = try Self.readOptimizer(runDirectory + "/" + saved.optimizer, parameterCount: model.parameterCount, step: saved.step)
+            optimizer = try run.readOptimizer(saved.optimizer, parameterCount: model.parameterCount, step: saved.step)
             step = saved.step
-            try TrainingLog.truncate(runDirectory + "/" + Self.logFile, after: step)
+            try TrainingLog.truncate(run.file(RunDirectory.logFile), after: step)
         } else {
-            try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try run.create()
             model = MSADModel(config: config)
             optimizer = AdamW(parameterCount: model.parameterCount, weightDecay: Float(options.weightDecay))
             step = 0
@@ -148,7 +91,7 @@ public final class Trainer {
     /// Writes a checkpoint every `checkpointEvery` steps and at the end of the run.
     public func run(until stopStep: Int? = nil, onStep: (StepReport) -> Void = { _ in }) throws {
         let end = min(stopStep ?? options.steps, options.steps)
-        let log = try TrainingLog(path: runDirectory + "/" + Self.logFile)
+        let log = try TrainingLog(path: run.file(RunDirectory.logFile))
         while step < end {
             let started = DispatchTime.now().uptimeNanoseconds
             let batch = try nextBatch()
@@ -164,7 +107,7 @@ public final class Trainer {
             guard loss.isFinite, norm.isFinite else {
                 throw TrainingError("step \(step + 1): the loss is \(loss) and the gradient norm \(norm); the model was not updated (lower --lr, or check the data)")
             }
-            if step == 0 { try saveReference(batch: batch, loss: loss, gradient: gradient) }
+            if step == 0 { try run.writeReference(batch: batch, sensors: options.sensors, loss: loss, gradient: gradient) }
             step += 1
             let now = DispatchTime.now().uptimeNanoseconds
             let seconds = Double(now - started) / 1e9, compute = Double(now - computeStart) / 1e9
@@ -189,75 +132,7 @@ public final class Trainer {
         }
     }
 
-    /// Model, optimizer, then `state.json` (each written atomically; the state names the other two,
-    /// so a crash at any point leaves the previous checkpoint in force).
     private func checkpoint() throws {
-        let checkpoint = String(format: "checkpoint-%06d.safetensors", step), moments = String(format: "optimizer-%06d.safetensors", step)
-        try model.save(to: runDirectory + "/" + checkpoint, metadata: ["step": "\(step)"])
-        try SafeTensors.write([NamedTensor(name: "exp_avg", shape: [optimizer.firstMoment.count], values: optimizer.firstMoment),
-                               NamedTensor(name: "exp_avg_sq", shape: [optimizer.secondMoment.count], values: optimizer.secondMoment)],
-                              metadata: ["step": "\(optimizer.step)", "beta1": "\(optimizer.beta1)", "beta2": "\(optimizer.beta2)",
-                                         "eps": "\(optimizer.epsilon)", "weight_decay": "\(optimizer.weightDecay)"],
-                              to: runDirectory + "/" + moments)
-        let state = TrainingState(options: options, step: step, loader: batches.state, checkpoint: checkpoint, optimizer: moments)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        do {
-            try encoder.encode(state).write(to: URL(fileURLWithPath: runDirectory + "/" + Self.stateFile), options: .atomic)
-        } catch {
-            throw TrainingError("\(runDirectory)/\(Self.stateFile): cannot write: \(error.localizedDescription)")
-        }
-    }
-
-    /// The first batch's pixels (as the encoders see them), masks, loss and gradients, for the PyTorch cross-check.
-    private func saveReference(batch: Batch, loss: Float, gradient: MSADModel<Float>) throws {
-        let pixels = options.sensors.flatMap { name in
-            let s = batch[name]!
-            return [NamedTensor(name: "batch.\(name)", shape: s.shape, values: s.values),
-                    NamedTensor(name: "mask.\(name)", shape: [s.shape[0], s.shape[2], s.shape[3]], values: s.validity.map(Float.init))]
-        }
-        try SafeTensors.write(pixels + gradient.tensors(prefix: "grad."), metadata: ["loss": "\(loss)"],
-                              to: runDirectory + "/" + Self.referenceFile)
-    }
-
-    static func readState(_ path: String) throws -> TrainingState {
-        let state: TrainingState
-        do {
-            state = try JSONDecoder().decode(TrainingState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw TrainingError("\(path): not a readable training state: \(error)")
-        }
-        if let problem = state.problem { throw TrainingError("\(path): \(problem)") }
-        return state
-    }
-
-    /// Reads AdamW's moments and settings; `step` is the run's, which the file must agree with.
-    static func readOptimizer(_ path: String, parameterCount: Int, step expectedStep: Int) throws -> AdamW<Float> {
-        let (tensors, metadata) = try SafeTensors.read(path)
-        guard let m = tensors["exp_avg"]?.values, let v = tensors["exp_avg_sq"]?.values, m.count == parameterCount, v.count == parameterCount,
-              let step = metadata["step"].flatMap(Int.init), let beta1 = metadata["beta1"].flatMap(Float.init),
-              let beta2 = metadata["beta2"].flatMap(Float.init), let eps = metadata["eps"].flatMap(Float.init),
-              let decay = metadata["weight_decay"].flatMap(Float.init) else {
-            throw CheckpointError(file: path, message: "not an optimizer state for \(parameterCount) parameters")
-        }
-        guard step == expectedStep else { throw CheckpointError(file: path, message: "optimizer step \(step), the run is at step \(expectedStep)") }
-        var optimizer = AdamW<Float>(parameterCount: parameterCount, beta1: beta1, beta2: beta2, epsilon: eps, weightDecay: decay)
-        optimizer.step = step
-        optimizer.firstMoment = m
-        optimizer.secondMoment = v
-        return optimizer
-    }
-
-    /// Names every option that differs from the run's.
-    static func checkSameOptions(_ saved: TrainingOptions, _ given: TrainingOptions, runDirectory: String) throws {
-        guard saved != given else { return }
-        func fields(_ o: TrainingOptions) -> [String: String] {
-            let object = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(o))) as? [String: Any] ?? [:]
-            return object.mapValues { "\($0)" }
-        }
-        let a = fields(saved), b = fields(given)
-        let differing = Set(a.keys).union(b.keys).sorted().filter { a[$0] != b[$0] }
-            .map { "\($0): run \(a[$0] ?? "unset"), now \(b[$0] ?? "unset")" }
-        throw TrainingError("\(runDirectory) was started with other options; resume with the same ones (\(differing.joined(separator: "; ")))")
+        try run.writeCheckpoint(model: model, optimizer: optimizer, step: step, options: options, loader: batches.state)
     }
 }

@@ -71,7 +71,7 @@ struct HostileRunFileTests {
         let run = TestEnvironment.temporaryDirectory() + "/run"
         let options = TrainerTests.options(dataset, steps: 3)
         try Trainer(options: options, runDirectory: run, resume: false).run()
-        let statePath = run + "/" + Trainer.stateFile
+        let statePath = run + "/" + RunDirectory.stateFile
         let original = try Data(contentsOf: URL(fileURLWithPath: statePath))
         func edit(_ change: (inout [String: Any]) -> Void) throws {
             var object = try JSONSerialization.jsonObject(with: original) as! [String: Any]
@@ -87,7 +87,7 @@ struct HostileRunFileTests {
         for (expected, change) in cases {
             try edit(change)
             #expect("\(expected)") { try Trainer(options: options, runDirectory: run, resume: true) } throws: {
-                "\($0)".contains(expected) && "\($0)".contains(Trainer.stateFile)
+                "\($0)".contains(expected) && "\($0)".contains(RunDirectory.stateFile)
             }
         }
         try original.write(to: URL(fileURLWithPath: statePath))

@@ -15,7 +15,7 @@ struct TrainerTests {
     }
 
     static func losses(_ run: String) throws -> [Double] {
-        try String(contentsOfFile: run + "/" + Trainer.logFile, encoding: .utf8).split(separator: "\n").map {
+        try String(contentsOfFile: run + "/" + RunDirectory.logFile, encoding: .utf8).split(separator: "\n").map {
             try JSONDecoder().decode(StepReport.self, from: Data($0.utf8)).loss
         }
     }
@@ -41,7 +41,7 @@ struct TrainerTests {
         #expect(try Self.losses(tmp + "/split") == Self.losses(tmp + "/whole"))
         let files = try FileManager.default.contentsOfDirectory(atPath: tmp + "/whole")
         for name in ["checkpoint-000000.safetensors", "checkpoint-000003.safetensors", "checkpoint-000006.safetensors",
-                     "checkpoint-000007.safetensors", "optimizer-000007.safetensors", Trainer.referenceFile, Trainer.stateFile] {
+                     "checkpoint-000007.safetensors", "optimizer-000007.safetensors", RunDirectory.referenceFile, RunDirectory.stateFile] {
             #expect(files.contains(name), "missing \(name)")
         }
         let last = try MSADModel<Float>(checkpoint: tmp + "/whole/checkpoint-000007.safetensors")
