@@ -94,92 +94,104 @@ final class SampleDecoder {
     func decode(_ slot: SampleSlot, epoch: Int, into b: Int, tensors: [SensorBatch], fetched: FetchedFrames? = nil) throws
         -> (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue]) {
         let shard = reader.shards[slot.location.shard]
-        let entry = shard.entries[slot.location.record]
+        let key = shard.entries[slot.location.record].key
         let attributes = config.attributes ? try shard.metadata(at: slot.location.record).attributes : [:]
         let t = transform(for: slot, epoch: epoch)
         var transforms: [[Double]] = []
         for (s, layout) in layouts.enumerated() {
-            guard let frame = try shard.frame(record: slot.location.record, sensor: layout.name) else {
-                throw LoaderError("record \(entry.key) has no \(layout.name) frame")
-            }
-            // The dataset reader checked every frame against dataset.json and every mask against
-            // its data frame when it opened the dataset; the tensors were sized from the same schema.
-            let (c, h, w) = (frame.channels, frame.height, frame.width)
-            guard [c, h, w] == layout.schema.shape else {
-                throw LoaderError("record \(entry.key): \(layout.name) is \(c)×\(h)×\(w), the dataset says \(layout.schema.shape)")
-            }
-            // The frame's CRC-32 is skipped here: zstd's content checksum still verifies every byte.
-            // (Reading shuffled byte planes directly in the conversion was tried and was slower than
-            // this separate, vectorised un-shuffle followed by contiguous conversions.)
-            try decodeFrame(frame, of: shard, fetched: fetched, into: &raw)
-            let maskFrame = try shard.frame(record: slot.location.record, sensor: layout.name, kind: .mask)
-            if let m = maskFrame { try decodeFrame(m, of: shard, fetched: fetched, into: &maskBytes) }
-            let (outH, outW) = (layout.outHeight, layout.outWidth)
-            let ox = layout.gsd > 0 ? Int((t.cropX / layout.gsd).rounded()) : 0
-            let oy = layout.gsd > 0 ? Int((t.cropY / layout.gsd).rounded()) : 0
-            guard oy >= 0, ox >= 0, oy + outH <= h, ox + outW <= w else {
-                throw LoaderError("record \(entry.key): \(layout.name) crop window \(outH)×\(outW) at (\(oy), \(ox)) leaves its \(h)×\(w) patch")
-            }
-            // Where each output pixel comes from in a band plane: crop, flips and rotation in one map.
-            let upright = t.rotations == 0 && !t.flipH && !t.flipV
-            let count = outH * outW
-            if !upright {
-                // Upright patches are copied row by row; only flips and rotations need the map.
-                if sourceIndex.count < count { sourceIndex = [Int](repeating: 0, count: count) }
-                for r in 0..<outH {
-                    for col in 0..<outW {
-                        let (sr, sc) = Self.source(r, col, height: outH, width: outW, t)
-                        sourceIndex[r * outW + col] = (sr + oy) * w + sc + ox
+            transforms.append(try decodeSensor(layout, record: slot.location.record, key: key, of: shard, transform: t,
+                                               into: tensors[s], slot: b, fetched: fetched))
+        }
+        return (key, transforms, attributes)
+    }
+
+    /// One sensor of a record into batch slot `b`: decode its frames, cut the crop window, flip and
+    /// rotate, convert (and normalise) to Float32, and zero what is invalid. Returns the delivered
+    /// pixels' geotransform (empty without metadata).
+    private func decodeSensor(_ layout: SensorLayout, record: Int, key: String, of shard: ShardReader, transform t: Transform,
+                              into tensor: SensorBatch, slot b: Int, fetched: FetchedFrames?) throws -> [Double] {
+        guard let frame = try shard.frame(record: record, sensor: layout.name) else {
+            throw LoaderError("record \(key) has no \(layout.name) frame")
+        }
+        // The dataset reader checked every frame against dataset.json and every mask against
+        // its data frame when it opened the dataset; the tensors were sized from the same schema.
+        let (c, h, w) = (frame.channels, frame.height, frame.width)
+        guard [c, h, w] == layout.schema.shape else {
+            throw LoaderError("record \(key): \(layout.name) is \(c)×\(h)×\(w), the dataset says \(layout.schema.shape)")
+        }
+        // The frame's CRC-32 is skipped here: zstd's content checksum still verifies every byte.
+        // (Reading shuffled byte planes directly in the conversion was tried and was slower than
+        // this separate, vectorised un-shuffle followed by contiguous conversions.)
+        try decodeFrame(frame, of: shard, fetched: fetched, into: &raw)
+        let maskFrame = try shard.frame(record: record, sensor: layout.name, kind: .mask)
+        if let m = maskFrame { try decodeFrame(m, of: shard, fetched: fetched, into: &maskBytes) }
+        let (outH, outW) = (layout.outHeight, layout.outWidth)
+        let ox = layout.gsd > 0 ? Int((t.cropX / layout.gsd).rounded()) : 0
+        let oy = layout.gsd > 0 ? Int((t.cropY / layout.gsd).rounded()) : 0
+        guard oy >= 0, ox >= 0, oy + outH <= h, ox + outW <= w else {
+            throw LoaderError("record \(key): \(layout.name) crop window \(outH)×\(outW) at (\(oy), \(ox)) leaves its \(h)×\(w) patch")
+        }
+        // Upright patches are copied row by row; only flips and rotations need the map of where
+        // each output pixel comes from in a band plane.
+        let upright = t.rotations == 0 && !t.flipH && !t.flipV
+        if !upright { mapSources(height: outH, width: outW, planeWidth: w, ox: ox, oy: oy, t) }
+        let count = outH * outW
+        let out = tensor.data.baseAddress! + b * c * count
+        let outMask = tensor.mask.baseAddress! + b * count
+        sourceIndex.withUnsafeBufferPointer { index in
+            let map = upright ? nil : index
+            if maskFrame != nil {
+                maskBytes.withUnsafeBufferPointer { m in
+                    if let map {
+                        for i in 0..<count { outMask[i] = m[map[i]] }
+                    } else {
+                        for r in 0..<outH { (outMask + r * outW).update(from: m.baseAddress! + (r + oy) * w + ox, count: outW) }
                     }
                 }
-            }
-            let tensor = tensors[s]
-            let out = tensor.data.baseAddress! + b * c * count
-            let outMask = tensor.mask.baseAddress! + b * count
-            sourceIndex.withUnsafeBufferPointer { index in
-                if maskFrame != nil {
-                    maskBytes.withUnsafeBufferPointer { m in
-                        if upright {
-                            for r in 0..<outH { (outMask + r * outW).update(from: m.baseAddress! + (r + oy) * w + ox, count: outW) }
-                        } else {
-                            for i in 0..<count { outMask[i] = m[index[i]] }
-                        }
-                    }
-                } else {
-                    outMask.update(repeating: 1, count: count)
-                }
-                raw.withUnsafeBytes { bytes in
-                    for band in 0..<c {
-                        let mean = config.normalize ? layout.mean[band] : 0, scale = config.normalize ? layout.scale[band] : 1
-                        if upright {
-                            // Rows stay rows: convert contiguous runs (vectorised), no index lookups.
-                            for r in 0..<outH {
-                                Self.transfer(bytes, dtype: frame.dtype, start: band * h * w + (r + oy) * w + ox, index: nil, count: outW,
-                                              mean: mean, scale: scale, into: out + band * count + r * outW)
-                            }
-                        } else {
-                            Self.transfer(bytes, dtype: frame.dtype, start: band * h * w, index: index, count: count,
-                                          mean: mean, scale: scale, into: out + band * count)
-                        }
-                    }
-                }
-            }
-            // Invalid pixels are 0 in every band; NaN in any band makes a pixel invalid.
-            if maskFrame != nil || frame.dtype == .f32 || frame.dtype == .f64 {
-                for i in 0..<count where outMask[i] != 0 {
-                    for band in 0..<c where out[band * count + i].isNaN { outMask[i] = 0 }
-                }
-                for i in 0..<count where outMask[i] == 0 {
-                    for band in 0..<c { out[band * count + i] = 0 }
-                }
-            }
-            if config.metadata, let placement = try shard.placement(record: slot.location.record, sensor: layout.name) {
-                transforms.append(geotransform(placement.geotransform, height: outH, width: outW, ox: ox, oy: oy, t: t))
             } else {
-                transforms.append([])
+                outMask.update(repeating: 1, count: count)
+            }
+            raw.withUnsafeBytes { bytes in
+                for band in 0..<c {
+                    let mean = config.normalize ? layout.mean[band] : 0, scale = config.normalize ? layout.scale[band] : 1
+                    if let map {
+                        Self.transfer(bytes, dtype: frame.dtype, start: band * h * w, index: map, count: count,
+                                      mean: mean, scale: scale, into: out + band * count)
+                    } else {
+                        // Rows stay rows: convert contiguous runs (vectorised), no index lookups.
+                        for r in 0..<outH {
+                            Self.transfer(bytes, dtype: frame.dtype, start: band * h * w + (r + oy) * w + ox, index: nil, count: outW,
+                                          mean: mean, scale: scale, into: out + band * count + r * outW)
+                        }
+                    }
+                }
             }
         }
-        return (entry.key, transforms, attributes)
+        if maskFrame != nil || frame.dtype.isFloatingPoint { Self.zeroInvalid(out, mask: outMask, bands: c, pixels: count) }
+        guard config.metadata, let placement = try shard.placement(record: record, sensor: layout.name) else { return [] }
+        return geotransform(placement.geotransform, height: outH, width: outW, ox: ox, oy: oy, t: t)
+    }
+
+    /// Fills `sourceIndex` with, for each output pixel, its index in a `planeWidth`-wide band plane:
+    /// crop offset, flips and rotation in one map.
+    private func mapSources(height: Int, width: Int, planeWidth: Int, ox: Int, oy: Int, _ t: Transform) {
+        if sourceIndex.count < height * width { sourceIndex = [Int](repeating: 0, count: height * width) }
+        for r in 0..<height {
+            for col in 0..<width {
+                let (sr, sc) = Self.source(r, col, height: height, width: width, t)
+                sourceIndex[r * width + col] = (sr + oy) * planeWidth + sc + ox
+            }
+        }
+    }
+
+    /// Invalid pixels are 0 in every band; NaN in any band makes a pixel invalid.
+    private static func zeroInvalid(_ out: UnsafeMutablePointer<Float>, mask: UnsafeMutablePointer<UInt8>, bands: Int, pixels: Int) {
+        for i in 0..<pixels where mask[i] != 0 {
+            for band in 0..<bands where out[band * pixels + i].isNaN { mask[i] = 0 }
+        }
+        for i in 0..<pixels where mask[i] == 0 {
+            for band in 0..<bands { out[band * pixels + i] = 0 }
+        }
     }
 
     private var sourceIndex: [Int] = []
