@@ -261,7 +261,6 @@ final class BlockWorker {
     private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [String: [WarpedBlock]]]) throws -> Record? {
         let manifest = plan.manifest
         let centre = Coordinate(x: (cell.box.minX + cell.box.maxX) / 2, y: (cell.box.minY + cell.box.maxY) / 2)
-        func contains(_ b: BoundingBox, _ p: Coordinate) -> Bool { p.x >= b.minX && p.x <= b.maxX && p.y >= b.minY && p.y <= b.maxY }
         let crsText = zone.crs.epsg.map { "EPSG:\($0)" } ?? zone.crs.wkt
         var metas: [SensorMetadata] = []
         var arrays: [[UInt8]] = []
@@ -292,6 +291,18 @@ final class BlockWorker {
             }
         }
         guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { return nil }
+        let metadata = RecordMetadata(key: cell.key, cell: [cell.col, cell.row], split: cell.split,
+                                      footprint: [cell.box.minX, cell.box.minY, cell.box.maxX, cell.box.maxY], crs: crsText,
+                                      sensors: metas, attributes: attributes(of: cell, zone: zone, present: present, centre: centre))
+        return Record(metadata: metadata, arrays: arrays, masks: masks)
+    }
+
+    /// A record's attributes: those of the manifest's attribute sensors' scene under the cell's
+    /// centre (or any covering scene), and for each median composite the number of scenes it was
+    /// made from (per pixel, fewer may have contributed).
+    private func attributes(of cell: PlannedCell, zone: PlanZone, present: Set<String>, centre: Coordinate) -> [String: AttributeValue] {
+        func contains(_ b: BoundingBox, _ p: Coordinate) -> Bool { p.x >= b.minX && p.x <= b.maxX && p.y >= b.minY && p.y <= b.maxY }
+        let manifest = plan.manifest
         var attributes: [String: AttributeValue] = [:]
         for source in manifest.attributes {
             let candidates = zone.scenes[source.sensor]!.filter { $0.covers(cell.box) }
@@ -299,13 +310,9 @@ final class BlockWorker {
                 attributes.merge(scene.scene.attributes, uniquingKeysWith: { a, _ in a })
             }
         }
-        // A composite says how many scenes it was made from (per pixel, fewer may have contributed).
         for sensor in manifest.sensors where sensor.time?.pick == .median && present.contains(sensor.name) {
             attributes["\(sensor.name).scenes"] = .number(Double(cell.scenes[cell.sensors.firstIndex(of: sensor.name)!].count))
         }
-        let metadata = RecordMetadata(key: cell.key, cell: [cell.col, cell.row], split: cell.split,
-                                      footprint: [cell.box.minX, cell.box.minY, cell.box.maxX, cell.box.maxY], crs: crsText,
-                                      sensors: metas, attributes: attributes)
-        return Record(metadata: metadata, arrays: arrays, masks: masks)
+        return attributes
     }
 }
