@@ -20,6 +20,10 @@ public struct Arguments: Sendable {
     ///   - options: the options it takes.
     public init(_ arguments: [String], positionals: [Positional] = [], options: [Option] = []) throws(UsageError) {
         declared = Dictionary(options.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for option in options {
+            precondition(option.defaultValue.map { (try? option.check($0)) != nil } ?? true,
+                         "Arguments: --\(option.name)'s default does not pass its own declaration")
+        }
         var given: [String] = []
         var i = 0
         var onlyPositionals = false

@@ -91,7 +91,7 @@ let build = Subcommand(
             named after the URL in the temporary directory); removed when the build is done
             """),
         input,
-        .integer("jobs", in: 1...256, help: "worker threads (one per core unless given)", default: ProcessInfo.processInfo.activeProcessorCount),
+        .integer("jobs", in: 1...256, help: "worker threads (one per core unless given)", default: min(256, ProcessInfo.processInfo.activeProcessorCount)),
         .flag("force", help: "discard an earlier or interrupted build in DIR (or part) and start over"),
         .text("part", "I/N|auto", help: """
             I/N: build only part I (0-based) of N into DIR/parts/part-IIIII-of-NNNNN; then `merge DIR`.
