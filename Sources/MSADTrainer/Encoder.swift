@@ -1,6 +1,7 @@
 /// A sensor's encoder: patch embedding with learned positions, `depth` pre-LN transformer blocks
 /// (depth 0 allowed), and a final LayerNorm; maps each record to the same `G×G` token grid.
-public struct Encoder<T: BLASScalar>: Parameters, Sendable {
+public struct Encoder<T: BLASScalar>: CompositeLayer, Sendable {
+    public typealias Scalar = T
     public var embedding: PatchEmbedding<T>
     public var blocks: [TransformerBlock<T>]
     public var norm: LayerNorm<T>
@@ -58,30 +59,9 @@ public struct Encoder<T: BLASScalar>: Parameters, Sendable {
         return gradient
     }
 
-    public func appendParameters(to out: inout [T]) {
-        embedding.appendParameters(to: &out)
-        for part in blocks { part.appendParameters(to: &out) }
-        norm.appendParameters(to: &out)
-    }
-
-    public var decayFlags: [Bool] { embedding.decayFlags + blocks.flatMap(\.decayFlags) + norm.decayFlags }
-
-    public mutating func load(_ values: ArraySlice<T>) {
-        var rest = values
-        embedding.load(rest); rest = rest.dropFirst(embedding.parameterCount)
-        for i in blocks.indices { blocks[i].load(rest); rest = rest.dropFirst(blocks[i].parameterCount) }
-        norm.load(rest)
-    }
-}
-
-extension Encoder: NamedParameters where T == Float {
-    public func tensors(prefix: String) -> [NamedTensor] {
-        embedding.tensors(prefix: prefix + "embedding.")
-            + blocks.enumerated().flatMap { $1.tensors(prefix: prefix + "blocks.\($0).") } + norm.tensors(prefix: prefix + "norm.")
-    }
-    public mutating func load(tensors: [String: NamedTensor], prefix: String) throws {
-        try embedding.load(tensors: tensors, prefix: prefix + "embedding.")
-        for i in blocks.indices { try blocks[i].load(tensors: tensors, prefix: prefix + "blocks.\(i).") }
-        try norm.load(tensors: tensors, prefix: prefix + "norm.")
+    public mutating func visitParts<V: PartVisitor>(_ v: inout V) where V.Scalar == T {
+        v.visit("embedding.", &embedding)
+        for i in blocks.indices { v.visit("blocks.\(i).", &blocks[i]) }
+        v.visit("norm.", &norm)
     }
 }

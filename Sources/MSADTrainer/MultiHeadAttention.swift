@@ -1,7 +1,8 @@
 /// Multi-head self-attention over the tokens of each record (`x`: (records · tokens)×D, row
 /// `k · tokens + i`): `softmax(Q_h K_hᵀ / √d_h) V_h` per head, heads concatenated, then an output
 /// projection. Q, K, V and the output are `Linear` layers D→D.
-public struct MultiHeadAttention<T: BLASScalar>: Parameters, Sendable {
+public struct MultiHeadAttention<T: BLASScalar>: CompositeLayer, Sendable {
+    public typealias Scalar = T
     public var query: Linear<T>
     public var key: Linear<T>
     public var value: Linear<T>
@@ -97,20 +98,10 @@ public struct MultiHeadAttention<T: BLASScalar>: Parameters, Sendable {
         return (dxq + dxk + dxv, gradient)
     }
 
-    public func appendParameters(to out: inout [T]) {
-        query.appendParameters(to: &out)
-        key.appendParameters(to: &out)
-        value.appendParameters(to: &out)
-        output.appendParameters(to: &out)
-    }
-
-    public var decayFlags: [Bool] { query.decayFlags + key.decayFlags + value.decayFlags + output.decayFlags }
-
-    public mutating func load(_ values: ArraySlice<T>) {
-        var rest = values
-        query.load(rest); rest = rest.dropFirst(query.parameterCount)
-        key.load(rest); rest = rest.dropFirst(key.parameterCount)
-        value.load(rest); rest = rest.dropFirst(value.parameterCount)
-        output.load(rest)
+    public mutating func visitParts<V: PartVisitor>(_ v: inout V) where V.Scalar == T {
+        v.visit("query.", &query)
+        v.visit("key.", &key)
+        v.visit("value.", &value)
+        v.visit("output.", &output)
     }
 }

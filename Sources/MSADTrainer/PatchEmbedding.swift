@@ -1,7 +1,8 @@
 /// Cuts each record's `C×H×W` patch into a `G×G` grid of `p×p` pixel tokens (`p = H / G`), embeds
 /// each token with a `Linear(C·p·p → D)` and adds a learned position embedding (`G²×D`).
 /// Sensor `s` uses `p = (patch ground size / G) / GSD_s`, so every sensor's token i covers the same ground.
-public struct PatchEmbedding<T: BLASScalar>: Parameters, Sendable {
+public struct PatchEmbedding<T: BLASScalar>: CompositeLayer, Sendable {
+    public typealias Scalar = T
     public var projection: Linear<T>
     public var positions: Matrix<T>
     public let channels: Int
@@ -67,15 +68,8 @@ public struct PatchEmbedding<T: BLASScalar>: Parameters, Sendable {
         return gradient
     }
 
-    public func appendParameters(to out: inout [T]) {
-        projection.appendParameters(to: &out)
-        out += positions.values
-    }
-
-    public var decayFlags: [Bool] { projection.decayFlags + [Bool](repeating: false, count: positions.values.count) }
-
-    public mutating func load(_ values: ArraySlice<T>) {
-        projection.load(values)
-        positions.values = Array(values.dropFirst(projection.parameterCount).prefix(positions.values.count))
+    public mutating func visitParts<V: PartVisitor>(_ v: inout V) where V.Scalar == T {
+        v.visit("projection.", &projection)
+        v.visit("positions", values: &positions.values, shape: [positions.rows, positions.cols])
     }
 }

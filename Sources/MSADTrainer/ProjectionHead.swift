@@ -1,5 +1,6 @@
 /// The per-sensor MSAD projection head: `LayerNorm(Linear₂(GELU(Linear₁(z))) + Linear₁(z))`.
-public struct ProjectionHead<T: BLASScalar>: Parameters, Sendable {
+public struct ProjectionHead<T: BLASScalar>: CompositeLayer, Sendable {
+    public typealias Scalar = T
     public var first: Linear<T>
     public var second: Linear<T>
     public var norm: LayerNorm<T>
@@ -33,18 +34,9 @@ public struct ProjectionHead<T: BLASScalar>: Parameters, Sendable {
         return (dz, ProjectionHead(first: gFirst, second: gSecond, norm: gNorm))
     }
 
-    public func appendParameters(to out: inout [T]) {
-        first.appendParameters(to: &out)
-        second.appendParameters(to: &out)
-        norm.appendParameters(to: &out)
-    }
-
-    public var decayFlags: [Bool] { first.decayFlags + second.decayFlags + norm.decayFlags }
-
-    public mutating func load(_ values: ArraySlice<T>) {
-        var rest = values
-        first.load(rest); rest = rest.dropFirst(first.parameterCount)
-        second.load(rest); rest = rest.dropFirst(second.parameterCount)
-        norm.load(rest)
+    public mutating func visitParts<V: PartVisitor>(_ v: inout V) where V.Scalar == T {
+        v.visit("first.", &first)
+        v.visit("second.", &second)
+        v.visit("norm.", &norm)
     }
 }

@@ -1,6 +1,7 @@
 /// The pre-LN transformer block: `x₁ = x + Attention(LN₁(x))`, `y = x₁ + MLP(LN₂(x₁))`, with
 /// `MLP = Linear(D→4D) → GELU → Linear(4D→D)`.
-public struct TransformerBlock<T: BLASScalar>: Parameters, Sendable {
+public struct TransformerBlock<T: BLASScalar>: CompositeLayer, Sendable {
+    public typealias Scalar = T
     public var norm1: LayerNorm<T>
     public var attention: MultiHeadAttention<T>
     public var norm2: LayerNorm<T>
@@ -47,24 +48,11 @@ public struct TransformerBlock<T: BLASScalar>: Parameters, Sendable {
         return (dx1 + dxFromAttention, gradient)
     }
 
-    public func appendParameters(to out: inout [T]) {
-        norm1.appendParameters(to: &out)
-        attention.appendParameters(to: &out)
-        norm2.appendParameters(to: &out)
-        hidden.appendParameters(to: &out)
-        projection.appendParameters(to: &out)
-    }
-
-    public var decayFlags: [Bool] {
-        norm1.decayFlags + attention.decayFlags + norm2.decayFlags + hidden.decayFlags + projection.decayFlags
-    }
-
-    public mutating func load(_ values: ArraySlice<T>) {
-        var rest = values
-        norm1.load(rest); rest = rest.dropFirst(norm1.parameterCount)
-        attention.load(rest); rest = rest.dropFirst(attention.parameterCount)
-        norm2.load(rest); rest = rest.dropFirst(norm2.parameterCount)
-        hidden.load(rest); rest = rest.dropFirst(hidden.parameterCount)
-        projection.load(rest)
+    public mutating func visitParts<V: PartVisitor>(_ v: inout V) where V.Scalar == T {
+        v.visit("norm1.", &norm1)
+        v.visit("attention.", &attention)
+        v.visit("norm2.", &norm2)
+        v.visit("mlp.hidden.", &hidden)
+        v.visit("mlp.projection.", &projection)
     }
 }

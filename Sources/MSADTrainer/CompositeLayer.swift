@@ -1,0 +1,112 @@
+/// A layer made of other layers (and perhaps a raw parameter tensor) names its parts once, in
+/// parameter order, with their checkpoint names: its flat parameters, their loading, its
+/// weight-decay flags and its named tensors all walk that one list (``visitParts(_:)``).
+///
+/// ``Linear`` and ``LayerNorm`` are the leaves; ``MSADModel`` lists its own parts, because its
+/// checkpoint groups tensors by sensor while its flat order puts every encoder before every head.
+public protocol CompositeLayer: Parameters, NamedParameters {
+    /// Calls the visitor for each part, in parameter order.
+    mutating func visitParts<V: PartVisitor>(_ visitor: inout V) where V.Scalar == Scalar
+}
+
+/// What walks a ``CompositeLayer``'s parts.
+public protocol PartVisitor {
+    associatedtype Scalar: BLASScalar
+    /// A sub-layer, named as in checkpoints relative to its parent (`"norm1."`, `"blocks.0."`).
+    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar
+    /// A raw parameter tensor (such as learned positions): row-major `values` of `shape`, never
+    /// weight-decayed, named as in checkpoints (`"positions"`).
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int])
+}
+
+extension CompositeLayer {
+    public func appendParameters(to out: inout [Scalar]) {
+        var appender = Appender<Scalar>()
+        swap(&appender.out, &out)          // append in place: no copy of what is already there
+        var layer = self
+        layer.visitParts(&appender)
+        swap(&appender.out, &out)
+    }
+
+    public mutating func load(_ values: ArraySlice<Scalar>) {
+        var loader = Loader<Scalar>(rest: values)
+        visitParts(&loader)
+    }
+
+    public var decayFlags: [Bool] {
+        var collector = DecayCollector<Scalar>()
+        var layer = self
+        layer.visitParts(&collector)
+        return collector.flags
+    }
+
+    public func tensors(prefix: String) -> [NamedTensor] {
+        var namer = TensorNamer<Scalar>(prefix: prefix)
+        var layer = self
+        layer.visitParts(&namer)
+        return namer.tensors
+    }
+
+    public mutating func load(tensors: [String: NamedTensor], prefix: String) throws {
+        var reader = TensorReader<Scalar>(tensors: tensors, prefix: prefix)
+        visitParts(&reader)
+        if let error = reader.error { throw error }
+    }
+}
+
+private struct Appender<Scalar: BLASScalar>: PartVisitor {
+    var out: [Scalar] = []
+    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
+        layer.appendParameters(to: &out)
+    }
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) { out += values }
+}
+
+private struct Loader<Scalar: BLASScalar>: PartVisitor {
+    var rest: ArraySlice<Scalar>
+    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
+        layer.load(rest)
+        rest = rest.dropFirst(layer.parameterCount)
+    }
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) {
+        let count = values.count
+        values = Array(rest.prefix(count))
+        rest = rest.dropFirst(count)
+    }
+}
+
+private struct DecayCollector<Scalar: BLASScalar>: PartVisitor {
+    var flags: [Bool] = []
+    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
+        flags += layer.decayFlags
+    }
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) {
+        flags += [Bool](repeating: false, count: values.count)
+    }
+}
+
+private struct TensorNamer<Scalar: BLASScalar>: PartVisitor {
+    let prefix: String
+    var tensors: [NamedTensor] = []
+    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
+        tensors += layer.tensors(prefix: prefix + name)
+    }
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) {
+        tensors.append(NamedTensor(name: prefix + name, shape: shape, values: values.map { Float($0) }))
+    }
+}
+
+/// Reads parts from named tensors; stops at the first missing or misshapen one.
+private struct TensorReader<Scalar: BLASScalar>: PartVisitor {
+    let tensors: [String: NamedTensor]
+    let prefix: String
+    var error: (any Error)?
+    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
+        guard error == nil else { return }
+        do { try layer.load(tensors: tensors, prefix: prefix + name) } catch { self.error = error }
+    }
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) {
+        guard error == nil else { return }
+        do { values = try tensor(tensors, prefix + name, shape: shape).map { Scalar($0) } } catch { self.error = error }
+    }
+}
