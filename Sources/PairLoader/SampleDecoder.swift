@@ -219,16 +219,17 @@ final class SampleDecoder {
     }
 
     /// The geotransform of the delivered pixels: the crop window's, composed with flips/rotation.
-    private func geotransform(_ gt: [Double], height: Int, width: Int, ox: Int, oy: Int, t: Transform) -> [Double] {
+    /// `stored` is the patch's (six finite numbers: the shard reader checked them).
+    private func geotransform(_ stored: [Double], height: Int, width: Int, ox: Int, oy: Int, t: Transform) -> [Double] {
+        let patch = GeoTransform(stored)
         // World position of the centre of output pixel (row, col).
-        func centre(_ r: Int, _ c: Int) -> (Double, Double) {
+        func centre(_ r: Int, _ c: Int) -> Coordinate {
             let (sr, sc) = Self.source(r, c, height: height, width: width, t)
-            let px = Double(sc + ox) + 0.5, py = Double(sr + oy) + 0.5
-            return (gt[0] + px * gt[1] + py * gt[2], gt[3] + px * gt[4] + py * gt[5])
+            return patch.world(pixel: Double(sc + ox) + 0.5, line: Double(sr + oy) + 0.5)
         }
-        let o = centre(0, 0), dx = centre(0, 1), dy = centre(1, 0)
-        let (a1, a4) = (dx.0 - o.0, dx.1 - o.1)   // per column
-        let (a2, a5) = (dy.0 - o.0, dy.1 - o.1)   // per row
-        return [o.0 - 0.5 * a1 - 0.5 * a2, a1, a2, o.1 - 0.5 * a4 - 0.5 * a5, a4, a5]
+        let o = centre(0, 0), alongRow = centre(0, 1), alongColumn = centre(1, 0)
+        let (a1, a4) = (alongRow.x - o.x, alongRow.y - o.y)          // per column
+        let (a2, a5) = (alongColumn.x - o.x, alongColumn.y - o.y)    // per row
+        return [o.x - 0.5 * a1 - 0.5 * a2, a1, a2, o.y - 0.5 * a4 - 0.5 * a5, a4, a5]
     }
 }
