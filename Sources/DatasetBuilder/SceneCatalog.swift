@@ -210,17 +210,18 @@ public enum SceneCatalog {
                     for i in bands.indices where bands[i].path == file { bands[i].kernelScale = scale }
                     fileFootprint = Footprint(crs: grid.crs, transform: grid.transform, width: grid.width, height: grid.height)
                 } else {
-                    let raster = try Raster(path: file)
-                    let scale = try KernelScale.of(raster, pixelSize: sensor.gsd, gridCRS: gridCRS)
-                    for i in bands.indices where bands[i].path == file {
-                        guard bands[i].band <= raster.bandCount else {
-                            problems.append("sensor \(sensor.name): \(file) has \(raster.bandCount) band(s); band \(bands[i].band) was asked for")
-                            continue
+                    fileFootprint = try Raster.withOpened(file) { raster throws(RasterError) in
+                        let scale = try KernelScale.of(raster, pixelSize: sensor.gsd, gridCRS: gridCRS)
+                        for i in bands.indices where bands[i].path == file {
+                            guard bands[i].band <= raster.bandCount else {
+                                problems.append("sensor \(sensor.name): \(file) has \(raster.bandCount) band(s); band \(bands[i].band) was asked for")
+                                continue
+                            }
+                            bands[i].kernelScale = scale
+                            bands[i].nodata = try raster.nodata(band: bands[i].band)
                         }
-                        bands[i].kernelScale = scale
-                        bands[i].nodata = try raster.nodata(band: bands[i].band)
+                        return try raster.footprint()
                     }
-                    fileFootprint = try raster.footprint()
                 }
                 if file == bands[0].path { footprint = fileFootprint }
             } catch {

@@ -33,6 +33,14 @@ public final class Raster {
         handle = opened
     }
 
+    /// Opens `path`, runs `body` with the raster, and closes it when `body` returns or throws, so
+    /// that code opening many files in turn holds one handle at a time by construction. The
+    /// raster must not escape `body` (ARC would then keep it open until its last use).
+    public static func withOpened<R>(_ path: String, _ body: (Raster) throws(RasterError) -> R) throws(RasterError) -> R {
+        let raster = try Raster(path: path)
+        return try withExtendedLifetime(raster) { () throws(RasterError) -> R in try body(raster) }
+    }
+
     /// Wraps a dataset handle this object now owns (closed on deinit).
     init(owning handle: GDALDatasetH, path: String) {
         self.handle = handle

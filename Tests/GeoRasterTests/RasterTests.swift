@@ -19,6 +19,18 @@ struct RasterTests {
         #expect(try dsm.nodata(band: 1) == -9999)
     }
 
+    @Test("withOpened hands the raster to its body, returns the body's result and passes errors on")
+    func scopedOpen() throws {
+        let path = TestEnvironment.real("gefolki_s1_patch11.tif")
+        #expect(try Raster.withOpened(path) { $0.bandCount } == 2)
+        #expect { try Raster.withOpened(path + ".missing") { $0.bandCount } } throws: {
+            ($0 as? RasterError)?.kind == .open && "\($0)".contains(".missing")
+        }
+        #expect { try Raster.withOpened(path) { raster throws(RasterError) in try raster.nodata(band: 9) } } throws: {
+            $0 is RasterError
+        }
+    }
+
     @Test("A custom WKT CRS is kept, compares equal to its definition, and prints")
     func customCRS() throws {
         let raster = try Raster(path: TestEnvironment.real("autzen_rgb_1ft.tif"))
