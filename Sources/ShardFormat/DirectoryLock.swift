@@ -17,7 +17,7 @@ final class DirectoryLock {
         guard fd >= 0 else { throw OutputFile.error("create", path) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            throw ShardError(.invalidArgument, file: directory,
+            throw ShardError(.locked, file: directory,
                              message: "another build is writing this directory (a retry racing the original?); run again once it has ended")
         }
     }

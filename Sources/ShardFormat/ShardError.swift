@@ -22,6 +22,8 @@ public struct ShardError: Error, Equatable, CustomStringConvertible, Sendable {
         /// The output already holds a finished dataset or another build's work (a different
         /// manifest, part, or an unreadable journal), which only a restart replaces.
         case outputInUse
+        /// Another process holds the directory's lock (a build writing it now).
+        case locked
     }
 
     public let kind: Kind

@@ -10,7 +10,7 @@ public enum QuickLook {
     public static func render(reader: DatasetReader, key: String, bands: [String: [Int]] = [:], height: Int = 256,
                               output: String) throws {
         guard (1...4096).contains(height) else {
-            throw ShardError(.invalidArgument, file: key, message: "a quick-look height of \(height) pixels is outside 1…4096")
+            throw ShardError(.invalidArgument, file: reader.directory, location: "record \(key)", message: "a quick-look height of \(height) pixels is outside 1…4096")
         }
         let (location, meta) = try RecordLookup.find(reader: reader, key: key)
         let codec = ZstdCodec()
@@ -19,7 +19,7 @@ public enum QuickLook {
             let (c, h, w) = (sensor.shape[0], sensor.shape[1], sensor.shape[2])
             let chosen = bands[sensor.sensor] ?? (c >= 3 ? [1, 2, 3] : [1])
             guard chosen.count == 1 || chosen.count == 3, chosen.allSatisfy({ (1...c).contains($0) }) else {
-                throw ShardError(.invalidArgument, file: key, message: "sensor \(sensor.sensor) has \(c) bands; choose 1 or 3 of 1…\(c)")
+                throw ShardError(.invalidArgument, file: reader.directory, location: "record \(key)", message: "sensor \(sensor.sensor) has \(c) bands; choose 1 or 3 of 1…\(c)")
             }
             let data = try reader.readArray(at: location, sensor: sensor.sensor, codec: codec)
             let hasMask = try reader.shards[location.shard].frame(record: location.record, sensor: sensor.sensor, kind: .mask) != nil

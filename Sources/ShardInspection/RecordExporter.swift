@@ -16,7 +16,7 @@ public enum RecordExporter {
             let hasMask = try reader.shards[location.shard].frame(record: location.record, sensor: sensor.sensor, kind: .mask) != nil
             let mask = hasMask ? try reader.readArray(at: location, sensor: sensor.sensor, kind: .mask, codec: codec) : nil
             guard sensor.geotransform.count == 6 else {
-                throw ShardError(.corrupt, file: key, message: "sensor \(sensor.sensor) has no usable geotransform")
+                throw ShardError(.corrupt, file: reader.directory, location: "record \(key)", message: "sensor \(sensor.sensor) has no usable geotransform")
             }
             let path = (folder as NSString).appendingPathComponent("\(sensor.sensor).tif")
             try RasterWriter.writeGeoTIFF(
