@@ -75,10 +75,11 @@ struct LoaderOptions: Decodable {
         return LoaderConfig(
             directory: dataset, split: split ?? "train", sensors: sensors, batchSize: batch_size ?? 32, shuffle: shuffleMode,
             seed: seed ?? 0, rank: rank ?? 0, worldSize: world_size ?? 1, workers: workers ?? 2, prefetch: prefetch ?? 4,
-            remainder: remainderPolicy, normalize: normalize ?? true, statisticsSplit: statistics_split ?? "train",
+            remainder: remainderPolicy, normalizes: normalize ?? true, statisticsSplit: statistics_split ?? "train",
             augmentation: Augmentation(cropSize: crop_size, flipsHorizontally: horizontal_flip ?? false,
                                        flipsVertically: vertical_flip ?? false, rotates90: rotate90 ?? false),
-            corruptRecords: corruptPolicy, metadata: metadata ?? false, attributes: attributes ?? false, storage: storage)
+            corruptRecords: corruptPolicy, includesGeotransforms: metadata ?? false, includesAttributes: attributes ?? false,
+            storage: storage)
     }
 }
 

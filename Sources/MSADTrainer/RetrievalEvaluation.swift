@@ -57,7 +57,7 @@ public struct RetrievalReport: Codable, Sendable, Equatable {
         let loader: PairLoader
         do {
             loader = try PairLoader(LoaderConfig(directory: dataset, split: split, sensors: [gallery, query], batchSize: batchSize,
-                                                 shuffle: .none, workers: workers, remainder: .pad, metadata: false, storage: storage))
+                                                 shuffle: .none, workers: workers, remainder: .pad, includesGeotransforms: false, storage: storage))
         } catch {
             throw TrainingError("\(error)")
         }

@@ -66,7 +66,7 @@ public struct LoaderConfig: Sendable {
     public var prefetch: Int
     public var remainder: RemainderPolicy
     /// Normalise each band with `dataset.json` statistics (`(x − mean) / std`; invalid pixels → 0).
-    public var normalize: Bool
+    public var normalizes: Bool
     /// Statistics used for normalising: a split's (default `train`), falling back to all records'.
     public var statisticsSplit: String
     public var augmentation: Augmentation
@@ -74,10 +74,10 @@ public struct LoaderConfig: Sendable {
     /// Give each sample's geotransforms, read from the shard index (format 2: no JSON is parsed;
     /// format-1 datasets decode each record's JSON header, ≈ 35 µs per sample). Off: batches carry
     /// keys but empty geotransforms.
-    public var metadata: Bool
+    public var includesGeotransforms: Bool
     /// Give each sample's attributes (e.g. labels), which live in the record's JSON header: each
     /// sample then costs a header read and parse. Off: empty attributes.
-    public var attributes: Bool
+    public var includesAttributes: Bool
     /// Where the dataset's bytes come from; `nil`: the local directory `directory`. For a bucket,
     /// module ObjectStore's `RemoteStorage` (with its ranged requests, retry policy and local
     /// shard cache: `--cache DIR --cache-size BYTES`), so that this module never links a network library.
@@ -85,9 +85,9 @@ public struct LoaderConfig: Sendable {
 
     public init(directory: String, split: String = "train", sensors: [String], batchSize: Int, shuffle: ShuffleMode = .global,
                 seed: UInt64 = 0, rank: Int = 0, worldSize: Int = 1, workers: Int = 2, prefetch: Int = 4,
-                remainder: RemainderPolicy = .drop, normalize: Bool = true, statisticsSplit: String = "train",
-                augmentation: Augmentation = Augmentation(), corruptRecords: CorruptRecordPolicy = .fail, metadata: Bool = true,
-                attributes: Bool = false, storage: (any DatasetStorage)? = nil) {
+                remainder: RemainderPolicy = .drop, normalizes: Bool = true, statisticsSplit: String = "train",
+                augmentation: Augmentation = Augmentation(), corruptRecords: CorruptRecordPolicy = .fail,
+                includesGeotransforms: Bool = true, includesAttributes: Bool = false, storage: (any DatasetStorage)? = nil) {
         self.directory = directory
         self.split = split
         self.sensors = sensors
@@ -99,12 +99,12 @@ public struct LoaderConfig: Sendable {
         self.workers = workers
         self.prefetch = prefetch
         self.remainder = remainder
-        self.normalize = normalize
+        self.normalizes = normalizes
         self.statisticsSplit = statisticsSplit
         self.augmentation = augmentation
         self.corruptRecords = corruptRecords
-        self.metadata = metadata
-        self.attributes = attributes
+        self.includesGeotransforms = includesGeotransforms
+        self.includesAttributes = includesAttributes
         self.storage = storage
     }
 }

@@ -95,7 +95,7 @@ final class SampleDecoder {
         -> (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue]) {
         let shard = reader.shards[slot.location.shard]
         let key = shard.entries[slot.location.record].key
-        let attributes = config.attributes ? try shard.metadata(at: slot.location.record).attributes : [:]
+        let attributes = config.includesAttributes ? try shard.metadata(at: slot.location.record).attributes : [:]
         let t = transform(for: slot, epoch: epoch)
         var transforms: [[Double]] = []
         for (s, layout) in layouts.enumerated() {
@@ -153,7 +153,7 @@ final class SampleDecoder {
             }
             raw.withUnsafeBytes { bytes in
                 for band in 0..<c {
-                    let mean = config.normalize ? layout.mean[band] : 0, scale = config.normalize ? layout.scale[band] : 1
+                    let mean = config.normalizes ? layout.mean[band] : 0, scale = config.normalizes ? layout.scale[band] : 1
                     if let map {
                         Self.transfer(bytes, dtype: frame.dtype, start: band * h * w, index: map, count: count,
                                       mean: mean, scale: scale, into: out + band * count)
@@ -168,7 +168,7 @@ final class SampleDecoder {
             }
         }
         if maskFrame != nil || frame.dtype.isFloatingPoint { Self.zeroInvalid(out, mask: outMask, bands: c, pixels: count) }
-        guard config.metadata, let placement = try shard.placement(record: record, sensor: layout.name) else { return [] }
+        guard config.includesGeotransforms, let placement = try shard.placement(record: record, sensor: layout.name) else { return [] }
         return geotransform(placement.geotransform, height: outH, width: outW, ox: ox, oy: oy, t: t)
     }
 

@@ -42,10 +42,10 @@ enum BatchDigests {
             directory: a[positional: "DIR"], sensors: a[text: "sensors"].split(separator: ",").map(String.init),
             batchSize: a[integer: "batch"], shuffle: shuffle, seed: UInt64(a[integer: "seed"]),
             rank: a[integer: "rank"], worldSize: a[integer: "world-size"],
-            remainder: a[text: "remainder"] == "pad" ? .pad : .drop, normalize: !a.has("raw"),
+            remainder: a[text: "remainder"] == "pad" ? .pad : .drop, normalizes: !a.has("raw"),
             augmentation: Augmentation(cropSize: a.number("crop"), flipsHorizontally: flips, flipsVertically: flips,
                                        rotates90: a.has("rotate")),
-            metadata: false)
+            includesGeotransforms: false)
         let loader = try PairLoader(config)
         loader.setEpoch(a[integer: "epoch"])
         let skip = a[integer: "skip"]

@@ -55,7 +55,7 @@ enum LoadBenchmark {
         let storage = try DatasetStorageOpener.open(dir, cache: a.value("cache"), cacheSize: a.value("cache-size"), remoteTimeout: nil)
         let loader = try PairLoader(LoaderConfig(directory: dir, split: "train", sensors: sensors, batchSize: a[integer: "batch"],
                                                  shuffle: shuffle, seed: 1, workers: a[integer: "workers"], prefetch: 4,
-                                                 metadata: a[text: "metadata"] == "on", storage: storage))
+                                                 includesGeotransforms: a[text: "metadata"] == "on", storage: storage))
         let openSeconds = Date().timeIntervalSince(opening)
         let rawPerSample = sensors.map { s in loader.reader.index.sensor(s)!.shape.reduce(1, *) * loader.reader.index.sensor(s)!.dtype.size }.reduce(0, +)
         let usedPerEpoch = try loader.records.reduce(0) { total, loc in

@@ -29,7 +29,7 @@ struct AugmentationTests {
     func correspondence() throws {
         let dir = try Self.twoResolutionDataset()
         let loader = try PairLoader(LoaderConfig(
-            directory: dir, sensors: ["fine", "coarse"], batchSize: 8, seed: 3, normalize: false,
+            directory: dir, sensors: ["fine", "coarse"], batchSize: 8, seed: 3, normalizes: false,
             augmentation: Augmentation(cropSize: 160, flipsHorizontally: true, flipsVertically: true, rotates90: true)))
         var samples = 0, rotatedOrFlipped = 0
         try loader.forEach { batch in

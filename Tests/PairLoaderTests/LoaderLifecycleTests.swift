@@ -120,7 +120,7 @@ struct LoaderLifecycleTests {
     func nonSquareSensors() throws {
         let dir = try LoaderFixtures.nonSquareDataset()
         for augmentation in [Augmentation(), Augmentation(flipsHorizontally: true, flipsVertically: true)] {
-            let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["wide", "tall"], batchSize: 4, seed: 9, normalize: false,
+            let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["wide", "tall"], batchSize: 4, seed: 9, normalizes: false,
                                                      augmentation: augmentation))
             var samples = 0
             try loader.forEach { batch in

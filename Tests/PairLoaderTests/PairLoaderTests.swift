@@ -17,7 +17,7 @@ struct PairLoaderTests {
                 var batchCounts: Set<Int> = []
                 for rank in 0..<worldSize {
                     let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, shuffle: mode, seed: 11,
-                                                             rank: rank, worldSize: worldSize, workers: 2, remainder: remainder, normalize: false))
+                                                             rank: rank, worldSize: worldSize, workers: 2, remainder: remainder, normalizes: false))
                     let batches = try LoaderFixtures.drain(loader)
                     batchCounts.insert(batches.count)
                     for batch in batches {
@@ -44,7 +44,7 @@ struct PairLoaderTests {
         let dir = try LoaderFixtures.numberedDataset()
         for mode in Self.modes.dropLast() {
             func keys(epoch: Int, seed: UInt64) throws -> [String] {
-                let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["a"], batchSize: 5, shuffle: mode, seed: seed, normalize: false))
+                let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["a"], batchSize: 5, shuffle: mode, seed: seed, normalizes: false))
                 loader.setEpoch(epoch)
                 return try LoaderFixtures.drain(loader).flatMap(\.keys)
             }
@@ -142,7 +142,7 @@ struct PairLoaderTests {
     func normalisationAndAsync() async throws {
         let dir = try LoaderFixtures.numberedDataset()
         let stats = try #require(try DatasetIndex.load(directory: dir).splitStatistics["train"]?["a"])
-        let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["a"], batchSize: 4, shuffle: .none, attributes: true))
+        let loader = try PairLoader(LoaderConfig(directory: dir, sensors: ["a"], batchSize: 4, shuffle: .none, includesAttributes: true))
         var first: Batch?
         for try await batch in loader.batches { if first == nil { first = batch } }
         let batch = try #require(first)
@@ -158,8 +158,8 @@ struct PairLoaderTests {
         let dir = try LoaderFixtures.numberedDataset()
         func load(_ metadata: Bool) throws -> [Batch] {
             var out: [Batch] = []
-            try PairLoader(LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, seed: 3, metadata: metadata,
-                                        attributes: metadata)).forEach { out.append($0) }
+            try PairLoader(LoaderConfig(directory: dir, sensors: ["a", "b"], batchSize: 4, seed: 3, includesGeotransforms: metadata,
+                                        includesAttributes: metadata)).forEach { out.append($0) }
             return out
         }
         let full = try load(true), lean = try load(false)
