@@ -6,33 +6,28 @@ import ShardFormat
 /// indexes and their shards' footers, never pixels, and the result does not depend on which part
 /// finished first.
 public enum PartMerger {
-    /// - Parameter manifest: how to name the manifest in the commands that rebuild a missing part.
-    /// - Throws: ``PlanError`` naming every missing, unfinished or stale part with the command that
-    ///   builds it, and ``ShardError`` when parts disagree or a key repeats.
+    /// - Throws: ``MergeRefusal`` naming every missing, unfinished or stale part, and ``ShardError``
+    ///   when parts disagree or a key repeats.
     @discardableResult
-    public static func merge(directory: String, manifest: String = "MANIFEST") throws -> DatasetIndex {
+    public static func merge(directory: String) throws -> DatasetIndex {
         let partsFolder = "\(directory)/parts"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: partsFolder)) ?? []).filter { $0.hasPrefix("part-") }.sorted()
         let counts = Set(names.compactMap { Int($0.split(separator: "-").last ?? "") })
         guard counts.count == 1, let n = counts.first, n >= 1 else {
-            throw PlanError(problems: [counts.isEmpty ? "\(partsFolder) holds no parts (build them with build-dataset build \(manifest) --out \(directory) --part I/N)"
-                                                      : "\(partsFolder) holds parts of different counts \(counts.sorted()): remove the stale ones"])
+            throw counts.isEmpty ? MergeRefusal.noParts(folder: partsFolder) : .mixedCounts(folder: partsFolder, counts: counts.sorted())
         }
         var parts: [(folder: String, part: PartIndex)] = []
-        var problems: [String] = []
+        var unready: [(index: Int, count: Int, state: MergeRefusal.PartState)] = []
         for i in 0..<n {
-            let name = PlanPart.name(index: i, count: n), folder = "\(partsFolder)/\(name)"
-            let command = "build-dataset build \(manifest) --out \(directory) --part \(i)/\(n)"
-            guard FileManager.default.fileExists(atPath: folder) else { problems.append("part \(i) of \(n) is missing: \(command)"); continue }
-            guard let part = try PartIndex.load(directory: folder) else {
-                problems.append("part \(i) of \(n) has not finished: \(command) (resumes where it stopped)"); continue
-            }
+            let folder = "\(partsFolder)/\(PlanPart.name(index: i, count: n))"
+            guard FileManager.default.fileExists(atPath: folder) else { unready.append((i, n, .missing)); continue }
+            guard let part = try PartIndex.load(directory: folder) else { unready.append((i, n, .unfinished)); continue }
             guard part.part.index == i, part.part.count == n, part.fingerprint == (parts.first?.part.fingerprint ?? part.fingerprint) else {
-                problems.append("part \(i) of \(n) is stale (another manifest, inputs or part count): \(command) --force"); continue
+                unready.append((i, n, .stale)); continue
             }
             parts.append((folder, part))
         }
-        guard problems.isEmpty else { throw PlanError(problems: problems) }
+        guard unready.isEmpty else { throw MergeRefusal.unready(parts: unready) }
 
         var merged: DatasetIndex?
         var keys: [String: String] = [:]

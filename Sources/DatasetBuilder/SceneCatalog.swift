@@ -5,12 +5,6 @@ import ShardFormat
 import Glibc
 #endif
 
-/// A problem found while turning inputs into scenes or planning: the sensor/input concerned and what.
-public struct PlanError: Error, CustomStringConvertible, Sendable {
-    public var problems: [String]
-    public var description: String { problems.count == 1 ? problems[0] : problems.map { "  \($0)" }.joined(separator: "\n") }
-}
-
 /// Expands each sensor's inputs (paths, URLs, globs, folders, STAC JSON) into scenes: one per
 /// file, per folder of band-separate files, or per STAC item. Scenes are placed on the ground from
 /// their STAC `proj:*` fields when given, otherwise by opening their first file.

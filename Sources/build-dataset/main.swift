@@ -162,11 +162,36 @@ let merge = Subcommand(
 ) { a in
     let dir = a[positional: "DIR"]
     let start = Date()
-    let index = try PartMerger.merge(directory: dir, manifest: a[text: "manifest"])
+    let index: DatasetIndex
+    do {
+        index = try PartMerger.merge(directory: dir)
+    } catch let refusal as MergeRefusal {
+        throw PlanError(problems: buildCommands(for: refusal, manifest: a[text: "manifest"], dataset: dir))
+    }
     let splits = index.splits.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
     print("\(dir): merged \(index.splits.values.reduce(0, +)) records (\(splits)) in \(index.shards.count) shards, "
           + String(format: "%.2f s", Date().timeIntervalSince(start)))
     return .success
+}
+
+/// What the merge refused, each part with the command that builds it.
+func buildCommands(for refusal: MergeRefusal, manifest: String, dataset: String) -> [String] {
+    switch refusal {
+    case .noParts:
+        return ["\(refusal) (build them with build-dataset build \(manifest) --out \(dataset) --part I/N)"]
+    case .mixedCounts:
+        return ["\(refusal)"]
+    case .unready(let parts):
+        return parts.map { part in
+            let command = "build-dataset build \(manifest) --out \(dataset) --part \(part.index)/\(part.count)"
+            let fix = switch part.state {
+            case .missing: command
+            case .unfinished: "\(command) (resumes where it stopped)"
+            case .stale: "\(command) --force"
+            }
+            return MergeRefusal.describe(index: part.index, count: part.count, state: part.state) + ": " + fix
+        }
+    }
 }
 
 CommandLineTool(
