@@ -219,9 +219,7 @@ final class SampleDecoder {
     }
 
     /// The geotransform of the delivered pixels: the crop window's, composed with flips/rotation.
-    /// `stored` is the patch's (six finite numbers: the shard reader checked them).
-    private func geotransform(_ stored: [Double], height: Int, width: Int, ox: Int, oy: Int, t: Transform) -> [Double] {
-        let patch = GeoTransform(stored)
+    private func geotransform(_ patch: GeoTransform, height: Int, width: Int, ox: Int, oy: Int, t: Transform) -> [Double] {
         // World position of the centre of output pixel (row, col).
         func centre(_ r: Int, _ c: Int) -> Coordinate {
             let (sr, sc) = Self.source(r, c, height: height, width: width, t)

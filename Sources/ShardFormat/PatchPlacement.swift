@@ -1,13 +1,13 @@
 /// What the shard index (format 2) stores for each sensor of each record, so that readers learn
 /// where a patch lies, how much of it is valid and when it was acquired without parsing JSON.
 public struct PatchPlacement: Sendable, Equatable {
-    /// GDAL geotransform of the patch: 6 finite numbers.
-    public var geotransform: [Double]
+    /// GDAL geotransform of the patch (finite coefficients).
+    public var geotransform: GeoTransform
     /// Fraction of pixels valid in every band, 0…1.
     public var validFraction: Double
     public var acquired: AcquisitionTime?
 
-    public init(geotransform: [Double], validFraction: Double, acquired: AcquisitionTime?) {
+    public init(geotransform: GeoTransform, validFraction: Double, acquired: AcquisitionTime?) {
         self.geotransform = geotransform
         self.validFraction = validFraction
         self.acquired = acquired
@@ -17,7 +17,7 @@ public struct PatchPlacement: Sendable, Equatable {
     static let encodedSize = 8 * 8 + 1
 
     func encode(into w: inout ByteWriter) {
-        for v in geotransform { w.u64(v.bitPattern) }
+        for v in geotransform.coefficients { w.u64(v.bitPattern) }
         w.u64(validFraction.bitPattern)
         w.u64(UInt64(bitPattern: acquired?.seconds ?? 0))
         w.u8(acquired.map { $0.isDateOnly ? 1 : 2 } ?? 0)
@@ -43,6 +43,6 @@ public struct PatchPlacement: Sendable, Equatable {
             acquired = t
         default: return .failure(FormatProblem("acquisition precision \(precision) with \(seconds) s"))
         }
-        return .success(PatchPlacement(geotransform: gt, validFraction: valid, acquired: acquired))
+        return .success(PatchPlacement(geotransform: GeoTransform(gt), validFraction: valid, acquired: acquired))
     }
 }

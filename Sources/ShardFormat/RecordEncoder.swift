@@ -40,7 +40,7 @@ public final class RecordEncoder {
             guard meta.sensors[..<i].allSatisfy({ $0.sensor != sensor.sensor }) else {
                 throw ShardError(.invalidArgument, file: "", location: place, message: "the sensor appears twice")
             }
-            placements.append(PatchPlacement(geotransform: sensor.geotransform, validFraction: sensor.validFraction, acquired: acquired))
+            placements.append(PatchPlacement(geotransform: GeoTransform(sensor.geotransform), validFraction: sensor.validFraction, acquired: acquired))
             let array = record.arrays[i]
             guard array.count == sensor.byteCount else {
                 throw ShardError(.invalidArgument, file: "", location: place,

@@ -55,7 +55,7 @@ struct RecordHeader: Codable, Equatable {
             }
             out.append(SensorMetadata(
                 sensor: name, bands: bands[frame.sensorIndex], dtype: frame.dtype, shape: [frame.channels, frame.height, frame.width],
-                geotransform: placement.geotransform, crs: s.crs ?? crs, nodata: s.nodata, validFraction: placement.validFraction,
+                geotransform: placement.geotransform.coefficients, crs: s.crs ?? crs, nodata: s.nodata, validFraction: placement.validFraction,
                 acquired: placement.acquired?.iso, sources: s.sources, warpWindow: s.window))
         }
         return .success(RecordMetadata(key: entry.key, cell: cell, split: split, footprint: footprint, crs: crs,
