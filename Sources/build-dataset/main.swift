@@ -66,8 +66,12 @@ func partChoice(_ a: Arguments) throws -> (index: Int, count: Int)? {
         return nil
     }
     if text == "auto" {
-        return try SchedulerIndex.resolve(environment: ProcessInfo.processInfo.environment,
-                                          count: a.integer("parts"))
+        do {
+            return try SchedulerIndex.resolve(environment: ProcessInfo.processInfo.environment, count: a.integer("parts"))
+        } catch let error as SchedulerIndexError {
+            if case .countNotExported = error { throw PlanError(problems: ["--part auto: \(error); give --parts N"]) }
+            throw PlanError(problems: ["--part auto: \(error)"])
+        }
     }
     let fields = text.split(separator: "/", omittingEmptySubsequences: false)
     guard fields.count == 2, let i = Int(fields[0]), let n = Int(fields[1]), (1...Partitioner.maxParts).contains(n), (0..<n).contains(i) else {

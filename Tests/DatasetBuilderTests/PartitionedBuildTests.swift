@@ -92,7 +92,7 @@ struct PartitionedBuildTests {
         #expect(try SchedulerIndex.resolve(environment: ["BATCH_TASK_INDEX": "1", "BATCH_TASK_COUNT": "3"], count: nil) == (1, 3))
         let refused: [([String: String], Int?, String)] = [
             ([:], 4, "none of"),
-            (["JOB_COMPLETION_INDEX": "1"], nil, "give --parts N"),
+            (["JOB_COMPLETION_INDEX": "1"], nil, "does not export the task count"),
             (["SLURM_ARRAY_TASK_ID": "4", "SLURM_ARRAY_TASK_COUNT": "4"], nil, "outside 0…3"),
             (["SLURM_ARRAY_TASK_ID": "1", "JOB_COMPLETION_INDEX": "2"], 4, "says part 1"),
             (["AWS_BATCH_JOB_ARRAY_INDEX": "x"], 2, "not a non-negative integer"),
@@ -102,6 +102,11 @@ struct PartitionedBuildTests {
         }
         let manifest = aberManifest()
         let dir = TestEnvironment.temporaryDirectory() + "/auto"
+        // The command line says which flag supplies what the scheduler does not export.
+        let noCount = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", dir, "--part", "auto"],
+                                                     environment: ["JOB_COMPLETION_INDEX": "1"])
+        #expect(noCount.status == 1 && noCount.errors.contains("--part auto: Kubernetes (JOB_COMPLETION_INDEX) does not export the task count; give --parts N"),
+                "\(noCount.errors)")
         let r = try TestEnvironment.runProduct("build-dataset", ["build", manifest, "--out", dir, "--part", "auto"],
                                                environment: ["SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_COUNT": "2"])
         #expect(r.status == 0 && FileManager.default.fileExists(atPath: "\(dir)/parts/part-00001-of-00002/part.json"), "\(r.errors)")
