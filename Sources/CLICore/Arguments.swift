@@ -42,7 +42,7 @@ public struct Arguments: Sendable {
                 name = String(name[..<eq])
             }
             guard let option = declared[name] else { throw UsageError("unknown option --\(name)") }
-            if option.value == .none {
+            if option.value == .absent {
                 guard inline == nil else { throw UsageError("--\(name) takes no value") }
                 flags.insert(name)
                 continue

@@ -4,7 +4,7 @@ public struct Option: Sendable {
     /// What follows the option's name on the command line.
     public enum Value: Sendable, Equatable {
         /// Nothing: a switch (`--json`).
-        case none
+        case absent
         /// Any text.
         case text
         /// A whole number within the range.
@@ -31,7 +31,7 @@ public struct Option: Sendable {
 
     /// A switch that takes no value.
     public static func flag(_ name: String, help: String) -> Option {
-        Option(name: name, placeholder: "", value: .none, help: help, defaultValue: nil, isRequired: false, isRepeatable: false)
+        Option(name: name, placeholder: "", value: .absent, help: help, defaultValue: nil, isRequired: false, isRepeatable: false)
     }
 
     /// An option that takes any text.
@@ -64,7 +64,7 @@ public struct Option: Sendable {
     /// Checks a given value against the declaration.
     func check(_ text: String) throws(UsageError) {
         switch value {
-        case .none, .text: return
+        case .absent, .text: return
         case .integer(let range):
             guard let v = Int(text), range.contains(v) else {
                 throw UsageError("--\(name) must be an integer in \(range.lowerBound)…\(range.upperBound), got \"\(text)\"")

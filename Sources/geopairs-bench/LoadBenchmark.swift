@@ -20,9 +20,7 @@ enum LoadBenchmark {
             .integer("batch", in: 1...65536, help: "records per batch", default: 32),
             .choice("metadata", ["on", "off"], help: "decode each record's metadata", default: "on"),
             .integer("epochs", "E", in: 1...1000, help: "epochs, one line each", default: 1),
-            .text("cache", "DIR", help: "for a dataset in a bucket: the shard cache"),
-            .text("cache-size", "BYTES", help: "the bound of the cache (default 10G)"),
-        ],
+        ] + DatasetLocationOptions.all,
         discussion: """
         One JSON line per epoch of the train split. For a dataset in a bucket each line also says how
         many requests the epoch made and the bytes they fetched against the compressed bytes of the
@@ -52,7 +50,7 @@ enum LoadBenchmark {
         let sensors = a[text: "sensors"].split(separator: ",").map(String.init)
         let shuffle: ShuffleMode = a[text: "shuffle"] == "buffered" ? .shardBuffered(shards: 4, buffer: 1024) : .global
         let opening = Date()
-        let storage = try DatasetStorageOpener.open(dir, cache: a.value("cache"), cacheSize: a.value("cache-size"), remoteTimeout: nil)
+        let storage = try DatasetStorageOpener.open(dir, cache: a.value("cache"), cacheSize: a.value("cache-size"), remoteTimeout: a.value("remote-timeout"))
         let loader = try PairLoader(LoaderConfig(directory: dir, split: "train", sensors: sensors, batchSize: a[integer: "batch"],
                                                  shuffle: shuffle, seed: 1, workers: a[integer: "workers"], prefetch: 4,
                                                  includesGeotransforms: a[text: "metadata"] == "on", storage: storage))

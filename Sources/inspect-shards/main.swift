@@ -63,9 +63,9 @@ let show = Subcommand(
     positionals: [dataset, key], options: [json] + DatasetLocationOptions.all,
     discussion: "Prints the record header and its frames (sizes, filters, offsets)."
 ) { a in
-    let p = [a[positional: "DIR"], a[positional: "KEY"]]
-    let reader = try openReader(p[0], a)
-    guard let location = reader.locate(key: p[1]) else { throw UsageError("no record with key \"\(p[1])\"") }
+    let key = a[positional: "KEY"]
+    let reader = try openReader(a[positional: "DIR"], a)
+    guard let location = reader.locate(key: key) else { throw UsageError("no record with key \"\(key)\"") }
     let meta = try reader.metadata(at: location)
     let shard = reader.shards[location.shard]
     if a.has("json") { try printJSON(meta); return .success }
@@ -145,7 +145,7 @@ let quicklook = Subcommand(
         .integer("height", "PX", in: 16...4096, help: "panel height in pixels", default: 256),
     ] + DatasetLocationOptions.all
 ) { a in
-    let p = [a[positional: "DIR"], a[positional: "KEY"]], out = a[text: "out"]
+    let out = a[text: "out"]
     var bands: [String: [Int]] = [:]
     for spec in a.all("bands") {
         let parts = spec.split(separator: "=", maxSplits: 1)
@@ -153,7 +153,7 @@ let quicklook = Subcommand(
         guard parts.count == 2, !numbers.isEmpty else { throw UsageError("--bands takes SENSOR=B,B,B, got \"\(spec)\"") }
         bands[String(parts[0])] = numbers
     }
-    try QuickLook.render(reader: try openReader(p[0], a), key: p[1], bands: bands,
+    try QuickLook.render(reader: try openReader(a[positional: "DIR"], a), key: a[positional: "KEY"], bands: bands,
                          height: a[integer: "height"], output: out)
     print(out)
     return .success
@@ -165,8 +165,8 @@ let export = Subcommand(
     options: [.text("out", "FOLDER", help: "where to write the GeoTIFFs", required: true)] + DatasetLocationOptions.all,
     discussion: "Writes FOLDER/<sensor>.tif with the record's geotransform, CRS, band names, nodata and mask,\nso the sensors can be overlaid in QGIS."
 ) { a in
-    let p = [a[positional: "DIR"], a[positional: "KEY"]], out = a[text: "out"]
-    for path in try RecordExporter.export(reader: try openReader(p[0], a), key: p[1], folder: out) { print(path) }
+    let reader = try openReader(a[positional: "DIR"], a)
+    for path in try RecordExporter.export(reader: reader, key: a[positional: "KEY"], folder: a[text: "out"]) { print(path) }
     return .success
 }
 
