@@ -15,8 +15,8 @@ public enum MergeRefusal: Error, CustomStringConvertible, Sendable {
     case noParts(folder: String)
     /// The parts folder holds parts of several part counts.
     case mixedCounts(folder: String, counts: [Int])
-    /// Some of the N parts (index, of N) are not ready.
-    case unready(parts: [(index: Int, count: Int, state: PartState)])
+    /// Some of the `count` parts are not ready.
+    case unready(count: Int, parts: [(index: Int, state: PartState)])
 
     /// One part's problem in words.
     public static func describe(index: Int, count: Int, state: PartState) -> String {
@@ -31,7 +31,7 @@ public enum MergeRefusal: Error, CustomStringConvertible, Sendable {
         switch self {
         case .noParts(let folder): "\(folder) holds no parts"
         case .mixedCounts(let folder, let counts): "\(folder) holds parts of different counts \(counts): remove the stale ones"
-        case .unready(let parts): parts.map { Self.describe(index: $0.index, count: $0.count, state: $0.state) }.joined(separator: "\n")
+        case .unready(let count, let parts): parts.map { Self.describe(index: $0.index, count: count, state: $0.state) }.joined(separator: "\n")
         }
     }
 }

@@ -17,17 +17,17 @@ public enum PartMerger {
             throw counts.isEmpty ? MergeRefusal.noParts(folder: partsFolder) : .mixedCounts(folder: partsFolder, counts: counts.sorted())
         }
         var parts: [(folder: String, part: PartIndex)] = []
-        var unready: [(index: Int, count: Int, state: MergeRefusal.PartState)] = []
+        var unready: [(index: Int, state: MergeRefusal.PartState)] = []
         for i in 0..<n {
             let folder = "\(partsFolder)/\(PlanPart.name(index: i, count: n))"
-            guard FileManager.default.fileExists(atPath: folder) else { unready.append((i, n, .missing)); continue }
-            guard let part = try PartIndex.load(directory: folder) else { unready.append((i, n, .unfinished)); continue }
+            guard FileManager.default.fileExists(atPath: folder) else { unready.append((i, .missing)); continue }
+            guard let part = try PartIndex.load(directory: folder) else { unready.append((i, .unfinished)); continue }
             guard part.part.index == i, part.part.count == n, part.fingerprint == (parts.first?.part.fingerprint ?? part.fingerprint) else {
-                unready.append((i, n, .stale)); continue
+                unready.append((i, .stale)); continue
             }
             parts.append((folder, part))
         }
-        guard unready.isEmpty else { throw MergeRefusal.unready(parts: unready) }
+        guard unready.isEmpty else { throw MergeRefusal.unready(count: n, parts: unready) }
 
         var merged: DatasetIndex?
         var keys: [String: String] = [:]

@@ -185,15 +185,15 @@ func buildCommands(for refusal: MergeRefusal, manifest: String, dataset: String)
         return ["\(refusal) (build them with build-dataset build \(manifest) --out \(dataset) --part I/N)"]
     case .mixedCounts:
         return ["\(refusal)"]
-    case .unready(let parts):
+    case .unready(let count, let parts):
         return parts.map { part in
-            let command = "build-dataset build \(manifest) --out \(dataset) --part \(part.index)/\(part.count)"
+            let command = "build-dataset build \(manifest) --out \(dataset) --part \(part.index)/\(count)"
             let fix = switch part.state {
             case .missing: command
             case .unfinished: "\(command) (resumes where it stopped)"
             case .stale: "\(command) --force"
             }
-            return MergeRefusal.describe(index: part.index, count: part.count, state: part.state) + ": " + fix
+            return MergeRefusal.describe(index: part.index, count: count, state: part.state) + ": " + fix
         }
     }
 }
