@@ -33,6 +33,13 @@ extension CompositeLayer {
         visitParts(&loader)
     }
 
+    public var parameterCount: Int {
+        var counter = Counter<Scalar>()
+        var layer = self
+        layer.visitParts(&counter)
+        return counter.count
+    }
+
     public var decayFlags: [Bool] {
         var collector = DecayCollector<Scalar>()
         var layer = self
@@ -60,6 +67,14 @@ private struct Appender<Scalar: BLASScalar>: PartVisitor {
         layer.appendParameters(to: &out)
     }
     mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) { out += values }
+}
+
+private struct Counter<Scalar: BLASScalar>: PartVisitor {
+    var count = 0
+    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
+        count += layer.parameterCount
+    }
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) { count += values.count }
 }
 
 private struct Loader<Scalar: BLASScalar>: PartVisitor {

@@ -76,6 +76,8 @@ public struct LayerNorm<T: BLASScalar>: Parameters, Sendable {
         out += beta
     }
 
+    public var parameterCount: Int { gamma.count + beta.count }
+
     public var decayFlags: [Bool] { [Bool](repeating: false, count: gamma.count + beta.count) }
 
     public mutating func load(_ values: ArraySlice<T>) {

@@ -36,6 +36,8 @@ public struct Linear<T: BLASScalar>: Parameters, Sendable {
         out += bias
     }
 
+    public var parameterCount: Int { weight.values.count + bias.count }
+
     public var decayFlags: [Bool] { [Bool](repeating: true, count: weight.values.count) + [Bool](repeating: false, count: bias.count) }
 
     public mutating func load(_ values: ArraySlice<T>) {

@@ -77,6 +77,8 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
         for part in heads { part.appendParameters(to: &out) }
     }
 
+    public var parameterCount: Int { (encoders.map(\.parameterCount) + heads.map(\.parameterCount)).reduce(0, +) }
+
     public var decayFlags: [Bool] { encoders.flatMap(\.decayFlags) + heads.flatMap(\.decayFlags) }
 
     public mutating func load(_ values: ArraySlice<T>) {

@@ -9,6 +9,9 @@ public protocol Parameters<Scalar> {
     /// Per parameter, whether AdamW applies weight decay (weights yes; biases, norms and position
     /// embeddings no).
     var decayFlags: [Bool] { get }
+    /// How many parameters there are, without materialising them (loading a model asks this of
+    /// every part at every step).
+    var parameterCount: Int { get }
 }
 
 extension Parameters {
@@ -19,5 +22,6 @@ extension Parameters {
         return out
     }
 
+    /// Counted by flattening; layers override it with a count of their arrays.
     public var parameterCount: Int { flattened.count }
 }
