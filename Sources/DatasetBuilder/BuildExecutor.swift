@@ -64,7 +64,7 @@ public enum BuildExecutor {
         if remote && part != nil {
             throw PlanError(problems: ["--part writes part folders on a local or shared file system; give a local --out (then upload the merged dataset)"])
         }
-        let writer = try DatasetWriter(directory: remote ? staging ?? defaultStaging(for: output) : output,
+        let writer = try ResumableDatasetWriter(directory: remote ? staging ?? defaultStaging(for: output) : output,
                                        sensors: schemas(plan, warpOptions: warpOptions), sharding: manifest.sharding,
                                        fingerprint: buildFingerprint + (part.map { "/part\($0.index)" } ?? ""), restart: restart,
                                        mirror: remote ? BucketMirror(location: output) : nil)

@@ -85,7 +85,8 @@ public final class OutputFile {
         if dfd >= 0 { fsync(dfd); close(dfd) }
     }
 
-    static func error(_ operation: String, _ path: String) -> ShardError {
+    /// The error of a failed file operation on `path`, with the system's reason (`errno`).
+    public static func error(_ operation: String, _ path: String) -> ShardError {
         ShardError(.io, file: path, message: "\(operation) failed: \(String(cString: strerror(errno)))")
     }
 

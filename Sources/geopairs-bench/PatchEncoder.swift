@@ -49,7 +49,7 @@ enum PatchEncoder {
                     schemas.append(SensorSchema(name: name, bands: metas.last!.bands, dtype: dtype, gsd: t.pixelWidth, shape: shape))
                 }
             }
-            if writer == nil { writer = try DatasetWriter(directory: output, sensors: schemas, fingerprint: "naive", restart: true) }
+            if writer == nil { writer = try DatasetWriter(output: try ClaimedOutput(directory: output, discardingEarlierDataset: true), sensors: schemas) }
             let t = metas[0].geotransform
             let footprint = [t[0], t[3] + Double(metas[0].shape[1]) * t[5], t[0] + Double(metas[0].shape[2]) * t[1], t[3]]
             let patch = footprint[2] - footprint[0]

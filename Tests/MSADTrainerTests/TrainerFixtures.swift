@@ -13,7 +13,7 @@ enum TrainerFixtures {
         let dir = TestEnvironment.temporaryDirectory() + "/dataset"
         let sensors = [SensorSchema(name: "fine", bands: ["v", "v2"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
                        SensorSchema(name: "coarse", bands: ["m"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
-        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 7), fingerprint: "c")
+        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 7))
         let encoder = RecordEncoder()
         var g = SeededRandom(seed: 77)
         for i in 0..<(train + val) {

@@ -11,7 +11,7 @@ enum LoaderFixtures {
         let dir = TestEnvironment.temporaryDirectory() + "/dataset"
         let sensors = [SensorSchema(name: names.0, bands: ["id", "ramp"], dtype: .u16, gsd: 10, shape: [2, 8, 8]),
                        SensorSchema(name: names.1, bands: ["id"], dtype: .f32, gsd: 20, shape: [1, 4, 4])]
-        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 5), fingerprint: "n")
+        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 5))
         let encoder = RecordEncoder()
         for i in 0..<(train + 6) {
             let x = Double(i) * 80
@@ -37,7 +37,7 @@ enum LoaderFixtures {
         let dir = TestEnvironment.temporaryDirectory() + "/nonsquare"
         let shapes = [("wide", 3, 5), ("tall", 5, 3)]
         let sensors = shapes.map { SensorSchema(name: $0.0, bands: ["v"], dtype: .u16, shape: [1, $0.1, $0.2]) }
-        let writer = try DatasetWriter(directory: dir, sensors: sensors, fingerprint: "ns")
+        let writer = try DatasetWriter(directory: dir, sensors: sensors)
         let encoder = RecordEncoder()
         for i in 0..<8 {
             let x = Double(i) * 30

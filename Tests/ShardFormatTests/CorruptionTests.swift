@@ -1,5 +1,6 @@
 import Foundation
 import ShardFormat
+import TestSupport
 import Testing
 
 /// Reads everything in a shard the way a consumer would: index, every header, every frame.

@@ -17,7 +17,7 @@ struct FrameCodecTests {
                     arrays: [RandomDataset.array(dtype, count: 2 * h * w, rng: &rng)])
                 let encoder = RecordEncoder(options: EncodingOptions(level: 1, filters: [dtype: filter]))
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("f-\(UUID().uuidString)").path
-                let writer = try DatasetWriter(directory: dir, sensors: [SensorSchema(name: "a", bands: ["x", "y"], dtype: dtype, shape: [2, h, w])], fingerprint: "f")
+                let writer = try DatasetWriter(directory: dir, sensors: [SensorSchema(name: "a", bands: ["x", "y"], dtype: dtype, shape: [2, h, w])])
                 try writer.append(try encoder.encode(record))
                 _ = try writer.finish(name: "f", grid: nil, manifest: nil, inputs: [])
                 let reader = try DatasetReader(directory: dir)

@@ -39,7 +39,7 @@ func datasetFromRealWindows(_ windows: [(sensor: String, path: String, window: P
         footprint: [first.geotransform[0], first.geotransform[3] + Double(first.shape[1]) * first.geotransform[5],
                     first.geotransform[0] + Double(first.shape[2]) * first.geotransform[1], first.geotransform[3]],
         crs: first.crs, sensors: metas), arrays: arrays)
-    let writer = try DatasetWriter(directory: dir, sensors: schemas, fingerprint: "real")
+    let writer = try DatasetWriter(directory: dir, sensors: schemas)
     try writer.append(try RecordEncoder().encode(record))
     _ = try writer.finish(name: "real-windows", grid: nil, manifest: nil, inputs: [])
     return dir

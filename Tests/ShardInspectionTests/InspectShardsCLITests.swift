@@ -13,7 +13,7 @@ func syntheticDataset(records: Int = 6) throws -> String {
     let dir = TestEnvironment.temporaryDirectory() + "/dataset"
     let sensors = [SensorSchema(name: "s2", bands: ["b4", "b3", "b2"], dtype: .u16, gsd: 10, shape: [3, 16, 16]),
                    SensorSchema(name: "s1", bands: ["vv"], dtype: .f32, gsd: 20, shape: [1, 8, 8])]
-    let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 2), fingerprint: "cli")
+    let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: ShardingOptions(maxRecords: 2))
     let encoder = RecordEncoder()
     for i in 0..<records {
         let x = 500_000 + Double(i) * 160

@@ -1,3 +1,4 @@
+import DatasetBuilder
 import Foundation
 import ShardFormat
 import TestSupport
@@ -5,6 +6,7 @@ import Testing
 
 /// The build journal is appended one line per completed shard; a crash mid-append leaves a torn
 /// last line, which a resumed build drops (redoing that shard) instead of refusing the journal.
+/// The writer under it is ShardFormat's; the journal, fingerprint and resume are DatasetBuilder's.
 @Suite("Build journal")
 struct JournalTests {
     @Test("A torn last line is dropped: the build resumes with the shards before it and ends identical")
@@ -12,7 +14,7 @@ struct JournalTests {
         let (reference, records) = try RandomDataset.write(count: 12, sharding: ShardingOptions(maxRecords: 2))
         let dir = TestEnvironment.temporaryDirectory() + "/interrupted"
         do {
-            let writer = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, sharding: ShardingOptions(maxRecords: 2),
+            let writer = try ResumableDatasetWriter(directory: dir, sensors: RandomDataset.sensors, sharding: ShardingOptions(maxRecords: 2),
                                            fingerprint: "test-42")
             let encoder = RecordEncoder()
             for r in records.prefix(8) { try writer.append(try encoder.encode(r)) }
@@ -25,7 +27,7 @@ struct JournalTests {
         handle.seekToEndOfFile()
         handle.write(Data(#"{"shard": {"info": {"file": "shards/tr"#.utf8))
         try handle.close()
-        let writer = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, sharding: ShardingOptions(maxRecords: 2),
+        let writer = try ResumableDatasetWriter(directory: dir, sensors: RandomDataset.sensors, sharding: ShardingOptions(maxRecords: 2),
                                        fingerprint: "test-42")
         #expect(writer.resumedRecordCount == 2 * (lines.count - 1))
         let encoder = RecordEncoder()
@@ -40,11 +42,11 @@ struct JournalTests {
     @Test("A second writer of the same directory is refused while the first holds it, and may start once it is gone")
     func secondWriterRefused() throws {
         let dir = TestEnvironment.temporaryDirectory() + "/locked"
-        var first: DatasetWriter? = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f")
-        let error = #expect(throws: ShardError.self) { try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f") }
+        var first: ResumableDatasetWriter? = try ResumableDatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f")
+        let error = #expect(throws: ShardError.self) { try ResumableDatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f") }
         #expect(error?.kind == .locked && error?.message.contains("another build is writing this directory") == true)
         #expect(first != nil)
         first = nil
-        _ = try DatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f")
+        _ = try ResumableDatasetWriter(directory: dir, sensors: RandomDataset.sensors, fingerprint: "f")
     }
 }

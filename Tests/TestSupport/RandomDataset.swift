@@ -1,10 +1,9 @@
 import Foundation
 import ShardFormat
-import TestSupport
 
 /// Random records over every dtype, several shapes, masks and attributes.
-enum RandomDataset {
-    static let sensors: [SensorSchema] = [
+public enum RandomDataset {
+    public static let sensors: [SensorSchema] = [
         SensorSchema(name: "opt", bands: ["r", "g", "b"], dtype: .u8, gsd: 10, shape: [3, 16, 16]),
         SensorSchema(name: "s2", bands: ["b2", "b3", "b4", "b8"], dtype: .u16, gsd: 20, shape: [4, 8, 8]),
         SensorSchema(name: "dem", bands: ["h"], dtype: .i16, gsd: 40, shape: [1, 4, 4]),
@@ -14,10 +13,10 @@ enum RandomDataset {
         SensorSchema(name: "ndvi", bands: ["ndvi"], dtype: .f64, shape: [1, 5, 3]),
     ]
     /// Ground size of every patch (the grid's patch size).
-    static let patchSize = 160.0
+    public static let patchSize = 160.0
 
     /// Little-endian bytes of `count` random values of a dtype (smooth-ish, like imagery).
-    static func array(_ dtype: DType, count: Int, rng: inout SeededRandom) -> [UInt8] {
+    public static func array(_ dtype: DType, count: Int, rng: inout SeededRandom) -> [UInt8] {
         var w = [UInt8]()
         var level = Double.random(in: 0...1000, using: &rng)
         for _ in 0..<count {
@@ -35,7 +34,7 @@ enum RandomDataset {
     }
 
     /// A random record; some sensors absent, some with masks (and a NaN in float data when masked).
-    static func record(_ i: Int, rng: inout SeededRandom, splits: [String] = ["train", "val", "test"]) -> Record {
+    public static func record(_ i: Int, rng: inout SeededRandom, splits: [String] = ["train", "val", "test"]) -> Record {
         var metas: [SensorMetadata] = []
         var arrays: [[UInt8]] = []
         var masks: [[UInt8]?] = []
@@ -67,12 +66,12 @@ enum RandomDataset {
 
     /// Writes `count` random records into a fresh dataset directory; returns it and the records.
     @discardableResult
-    static func write(count: Int, seed: UInt64 = 42, directory: String? = nil, sharding: ShardingOptions = ShardingOptions(maxRecords: 7),
+    public static func write(count: Int, seed: UInt64 = 42, directory: String? = nil, sharding: ShardingOptions = ShardingOptions(maxRecords: 7),
                       options: EncodingOptions = EncodingOptions()) throws -> (directory: String, records: [Record]) {
         let dir = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("gp-\(UUID().uuidString)").path
         var rng = SeededRandom(seed: seed)
         let records = (0..<count).map { record($0, rng: &rng) }
-        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: sharding, fingerprint: "test-\(seed)")
+        let writer = try DatasetWriter(directory: dir, sensors: sensors, sharding: sharding)
         let encoder = RecordEncoder(options: options)
         for r in records { try writer.append(try encoder.encode(r)) }
         _ = try writer.finish(name: "random", grid: GridInfo(crs: "EPSG:32631", patchSize: patchSize, stride: patchSize),

@@ -1,9 +1,10 @@
 import Foundation
+import ShardFormat
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The writer's crash-safe progress: the shards completed so far, with their keys and statistics.
+/// A build's crash-safe progress: the shards completed so far, with their keys and statistics.
 ///
 /// `.geopairs-journal.jsonl` in the dataset directory, one JSON object per line: first
 /// `{"fingerprint": …}`, then one line per completed shard, appended and fsynced as it completes
@@ -12,12 +13,6 @@ import Glibc
 /// the partition benchmark spent minutes rewriting megabytes of JSON). A torn last line (a crash
 /// mid-append) is dropped on load. The file is removed once `dataset.json` is written.
 struct BuildJournal: Equatable {
-    struct CompletedShard: Codable, Equatable {
-        var info: ShardInfo
-        var keys: [String]
-        var statistics: [String: [BandStatistics]]
-    }
-
     /// Identifies the build configuration; a journal from another configuration is not resumed.
     var fingerprint: String
     var shards: [CompletedShard]
@@ -25,7 +20,7 @@ struct BuildJournal: Equatable {
     /// restarts there and skips the keys already written.
     var resumePosition: Int
 
-    static let fileName = ".geopairs-journal.jsonl"
+    static let fileName = ClaimedOutput.journalFileName
 
     private struct Header: Codable { var fingerprint: String }
     private struct Entry: Codable {
