@@ -261,7 +261,7 @@ final class BlockWorker {
     private func cut(_ cell: PlannedCell, zone: PlanZone, warped: [String: [String: [WarpedBlock]]]) throws -> Record? {
         let manifest = plan.manifest
         let centre = Coordinate(x: (cell.box.minX + cell.box.maxX) / 2, y: (cell.box.minY + cell.box.maxY) / 2)
-        let crsText = zone.crs.epsg.map { "EPSG:\($0)" } ?? zone.crs.wkt
+        let crs = zone.crs.definition
         var metas: [SensorMetadata] = []
         var arrays: [[UInt8]] = []
         var masks: [[UInt8]?] = []
@@ -282,17 +282,17 @@ final class BlockWorker {
                 let w = warps[k]
                 metas.append(SensorMetadata(
                     sensor: isSeries ? TimeStep(series: sensor.name, index: k, steps: warps.count).sensorName : sensor.name, bands: sensor.bands.map(\.name), dtype: sensor.dtype,
-                    shape: [sensor.bands.count, n, n], geotransform: [cell.box.minX, sensor.gsd, 0, cell.box.maxY, 0, -sensor.gsd], crs: crsText,
+                    shape: [sensor.bands.count, n, n], geotransform: GeoTransform(originX: cell.box.minX, originY: cell.box.maxY, pixelSize: sensor.gsd), crs: crs,
                     nodata: sensor.nodata ?? covering.first?.scene.bands[0].nodata, validFraction: p.validFraction,
                     acquired: onTop?.scene.acquired, sources: covering.map { sources(of: $0.scene) },
-                    warpWindow: storesWarpWindows && sensor.rasterize == nil ? [w.box.minX, w.box.minY, w.box.maxX, w.box.maxY] : nil))
+                    warpWindow: storesWarpWindows && sensor.rasterize == nil ? w.box : nil))
                 arrays.append(p.data)
                 masks.append(p.validCount == p.pixelCount ? nil : p.mask)
             }
         }
         guard manifest.pairing.require.allSatisfy(present.contains), present.count >= manifest.pairing.minSensors else { return nil }
         let metadata = RecordMetadata(key: cell.key, cell: [cell.col, cell.row], split: cell.split,
-                                      footprint: [cell.box.minX, cell.box.minY, cell.box.maxX, cell.box.maxY], crs: crsText,
+                                      footprint: cell.box, crs: crs,
                                       sensors: metas, attributes: attributes(of: cell, zone: zone, present: present, centre: centre))
         return Record(metadata: metadata, arrays: arrays, masks: masks)
     }

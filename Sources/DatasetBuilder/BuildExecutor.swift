@@ -159,7 +159,7 @@ public enum BuildExecutor {
     static func gridCRSText(_ manifest: Manifest) -> String {
         switch manifest.grid.crs {
         case .utm: "utm"
-        case .fixed(let crs): crs.epsg.map { "EPSG:\($0)" } ?? crs.wkt
+        case .fixed(let crs): crs.definition.text
         }
     }
 

@@ -32,7 +32,7 @@ final class BatchHandle {
     }
 }
 
-/// `gp_batch_metadata`'s answer.
+/// `gp_batch_metadata`'s answer; a missing geotransform is an empty list (geopairs.h).
 private struct BatchMetadata: Encodable {
     let geotransforms: [String: [[Double]]]
     let attributes: [[String: AttributeValue]]
@@ -85,7 +85,7 @@ public func gp_batch_padding(_ pointer: OpaquePointer?) -> UnsafePointer<UInt8>?
 public func gp_batch_metadata(_ pointer: OpaquePointer?, _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     guarded(.argument) {
         guard let handle = BatchHandle.from(pointer) else { throw CFailure(.argument, "the batch handle is NULL") }
-        let metadata = BatchMetadata(geotransforms: handle.batch.geotransforms, attributes: handle.batch.attributes)
+        let metadata = BatchMetadata(geotransforms: handle.batch.geotransforms.mapValues { $0.map { $0?.coefficients ?? [] } }, attributes: handle.batch.attributes)
         return try handOut(try jsonText(metadata), to: out, "metadata_json")
     }
 }

@@ -65,6 +65,14 @@ public struct CRS: Sendable, CustomStringConvertible {
         try self.init("EPSG:\(code)")
     }
 
+    /// Parses a stored definition (see ``init(_:)-(String)``).
+    public init(_ definition: CRSDefinition) throws(RasterError) {
+        try self.init(definition.text)
+    }
+
+    /// How a dataset writes this CRS: `EPSG:<code>` when it has one, WKT otherwise.
+    public var definition: CRSDefinition { epsg.map { CRSDefinition(epsg: $0) } ?? CRSDefinition(wkt: wkt) }
+
     /// Copies a GDAL spatial reference handle into a value (the handle stays the caller's).
     init(copying handle: OGRSpatialReferenceH, subject: String) throws(RasterError) {
         var text: UnsafeMutablePointer<CChar>?

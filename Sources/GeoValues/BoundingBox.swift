@@ -1,4 +1,5 @@
-/// An axis-aligned rectangle in CRS units: `[minX, maxX] × [minY, maxY]`.
+/// An axis-aligned rectangle in CRS units: `[minX, maxX] × [minY, maxY]`. Its JSON form is the
+/// array of its ``corners``, `[minX, minY, maxX, maxY]`, as record headers write footprints.
 public struct BoundingBox: Sendable, Equatable, Hashable, CustomStringConvertible, Codable {
     public var minX: Double
     public var minY: Double
@@ -28,6 +29,16 @@ public struct BoundingBox: Sendable, Equatable, Hashable, CustomStringConvertibl
         self = box
     }
 
+    /// From `[minX, minY, maxX, maxY]` read from a file; `nil` for any other count or a NaN or
+    /// infinity (an empty or inverted box is left to the caller to judge).
+    public init?(corners: [Double]) {
+        guard corners.count == 4, corners.allSatisfy(\.isFinite) else { return nil }
+        self.init(minX: corners[0], minY: corners[1], maxX: corners[2], maxY: corners[3])
+    }
+
+    /// `[minX, minY, maxX, maxY]`.
+    public var corners: [Double] { [minX, minY, maxX, maxY] }
+
     public var width: Double { maxX - minX }
     public var height: Double { maxY - minY }
     /// True when the box has no area.
@@ -49,4 +60,17 @@ public struct BoundingBox: Sendable, Equatable, Hashable, CustomStringConvertibl
     }
 
     public var description: String { "[\(minX), \(minY), \(maxX), \(maxY)]" }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let box = BoundingBox(corners: try container.decode([Double].self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a bounding box is 4 finite numbers")
+        }
+        self = box
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(corners)
+    }
 }

@@ -2,7 +2,8 @@
 ///
 /// `x = originX + pixel·pixelWidth + line·rowRotation`,
 /// `y = originY + pixel·columnRotation + line·pixelHeight` (pixelHeight is negative for north-up).
-/// The coefficient order is GDAL's: `(originX, pixelWidth, rowRotation, originY, columnRotation, pixelHeight)`.
+/// The coefficient order is GDAL's: `(originX, pixelWidth, rowRotation, originY, columnRotation, pixelHeight)`,
+/// and so is its JSON form: an array of the six numbers, as record headers and batches write it.
 public struct GeoTransform: Sendable, Equatable, Hashable, CustomStringConvertible, Codable {
     public var originX: Double
     public var pixelWidth: Double
@@ -21,6 +22,12 @@ public struct GeoTransform: Sendable, Equatable, Hashable, CustomStringConvertib
         precondition(coefficients.count == 6, "a geotransform has six coefficients")
         originX = coefficients[0]; pixelWidth = coefficients[1]; rowRotation = coefficients[2]
         originY = coefficients[3]; columnRotation = coefficients[4]; pixelHeight = coefficients[5]
+    }
+
+    /// From six finite coefficients read from a file; `nil` for any other count or a NaN or infinity.
+    public init?(validating coefficients: [Double]) {
+        guard coefficients.count == 6, coefficients.allSatisfy(\.isFinite) else { return nil }
+        self.init(coefficients)
     }
 
     /// The six coefficients in GDAL's order.
@@ -48,5 +55,18 @@ public struct GeoTransform: Sendable, Equatable, Hashable, CustomStringConvertib
 
     public var description: String {
         "(\(originX), \(pixelWidth), \(rowRotation), \(originY), \(columnRotation), \(pixelHeight))"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        guard let transform = GeoTransform(validating: try container.decode([Double].self)) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "a geotransform is 6 finite numbers")
+        }
+        self = transform
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(coefficients)
     }
 }

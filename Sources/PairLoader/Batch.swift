@@ -11,8 +11,9 @@ public struct Batch: Sendable {
     public let sensors: [String: SensorBatch]
     public let keys: [String]
     /// Per sensor, per sample: the GDAL geotransform of the delivered pixels (after crop, flips and
-    /// rotation; rotations and flips show up as rotation/negative terms).
-    public let geotransforms: [String: [[Double]]]
+    /// rotation; rotations and flips show up as rotation/negative terms); `nil` when the loader
+    /// gives no geotransforms (``LoaderConfig/includesGeotransforms``) and for skipped records.
+    public let geotransforms: [String: [GeoTransform?]]
     /// Per sample, the record's attributes (e.g. labels).
     public let attributes: [[String: AttributeValue]]
     public let isPadding: [Bool]

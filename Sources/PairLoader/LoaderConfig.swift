@@ -73,7 +73,7 @@ public struct LoaderConfig: Sendable {
     public var corruptRecords: CorruptRecordPolicy
     /// Give each sample's geotransforms, read from the shard index (format 2: no JSON is parsed;
     /// format-1 datasets decode each record's JSON header, ≈ 35 µs per sample). Off: batches carry
-    /// keys but empty geotransforms.
+    /// keys but no geotransforms (`nil`).
     public var includesGeotransforms: Bool
     /// Give each sample's attributes (e.g. labels), which live in the record's JSON header: each
     /// sample then costs a header read and parse. Off: empty attributes.

@@ -244,7 +244,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         let tensors = layouts.map { l in
             SensorBatch(sensor: l.name, shape: [b, l.schema.shape[0], l.outHeight, l.outWidth], pool: pool)
         }
-        var keys: [String] = [], transforms: [String: [[Double]]] = [:], attributes: [[String: AttributeValue]] = []
+        var keys: [String] = [], transforms: [String: [GeoTransform?]] = [:], attributes: [[String: AttributeValue]] = []
         var padding: [Bool] = []
         // Records in remote storage are fetched first, 16 requests at a time, so that request
         // latency overlaps instead of adding up; local files (and cached shards) are read as decoded.
@@ -258,7 +258,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
         }
         for (i, slot) in slots.enumerated() {
             do {
-                let sample: (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue])
+                let sample: SampleDecoder.DecodedSample
                 do {
                     sample = try decoder.decode(slot, epoch: epoch, into: i, tensors: tensors, fetched: try fetched[i]?.get())
                 } catch let error as ShardError where error.kind != .notFound && reader.shards[slot.location.shard].source.discardCachedCopy() {
@@ -279,7 +279,7 @@ public final class PairLoader: Sequence, @unchecked Sendable {
                 if config.corruptRecords == .fail { throw LoaderError("corrupt record in \(what)") }
                 lock.withLock { skipped.append(what) }
                 for t in tensors { t.zeroSample(i) }
-                for l in layouts { transforms[l.name, default: []].append([]) }
+                for l in layouts { transforms[l.name, default: []].append(nil) }
                 keys.append(key)
                 attributes.append([:])
                 padding.append(true)

@@ -89,27 +89,34 @@ final class SampleDecoder {
         }
     }
 
-    /// Fills slot `b` of every sensor tensor; returns (key, geotransforms, attributes).
+    /// What a decoded sample adds to its batch besides its pixels.
+    struct DecodedSample {
+        var key: String
+        /// Per sensor in layout order: the delivered pixels' geotransform (`nil` without metadata).
+        var geotransforms: [GeoTransform?]
+        var attributes: [String: AttributeValue]
+    }
+
+    /// Fills slot `b` of every sensor tensor.
     /// - Parameter fetched: the sample's frames read ahead (``frames(of:)``), or `nil` to read them now.
-    func decode(_ slot: SampleSlot, epoch: Int, into b: Int, tensors: [SensorBatch], fetched: FetchedFrames? = nil) throws
-        -> (key: String, geotransforms: [[Double]], attributes: [String: AttributeValue]) {
+    func decode(_ slot: SampleSlot, epoch: Int, into b: Int, tensors: [SensorBatch], fetched: FetchedFrames? = nil) throws -> DecodedSample {
         let shard = reader.shards[slot.location.shard]
         let key = shard.entries[slot.location.record].key
         let attributes = config.includesAttributes ? try shard.metadata(at: slot.location.record).attributes : [:]
         let t = transform(for: slot, epoch: epoch)
-        var transforms: [[Double]] = []
+        var transforms: [GeoTransform?] = []
         for (s, layout) in layouts.enumerated() {
             transforms.append(try decodeSensor(layout, record: slot.location.record, key: key, of: shard, transform: t,
                                                into: tensors[s], slot: b, fetched: fetched))
         }
-        return (key, transforms, attributes)
+        return DecodedSample(key: key, geotransforms: transforms, attributes: attributes)
     }
 
     /// One sensor of a record into batch slot `b`: decode its frames, cut the crop window, flip and
     /// rotate, convert (and normalise) to Float32, and zero what is invalid. Returns the delivered
-    /// pixels' geotransform (empty without metadata).
+    /// pixels' geotransform (`nil` without metadata).
     private func decodeSensor(_ layout: SensorLayout, record: Int, key: String, of shard: ShardReader, transform t: Transform,
-                              into tensor: SensorBatch, slot b: Int, fetched: FetchedFrames?) throws -> [Double] {
+                              into tensor: SensorBatch, slot b: Int, fetched: FetchedFrames?) throws -> GeoTransform? {
         guard let frame = try shard.frame(record: record, sensor: layout.name) else {
             throw LoaderError("record \(key) has no \(layout.name) frame")
         }
@@ -168,7 +175,7 @@ final class SampleDecoder {
             }
         }
         if maskFrame != nil || frame.dtype.isFloatingPoint { Self.zeroInvalid(out, mask: outMask, bands: c, pixels: count) }
-        guard config.includesGeotransforms, let placement = try shard.placement(record: record, sensor: layout.name) else { return [] }
+        guard config.includesGeotransforms, let placement = try shard.placement(record: record, sensor: layout.name) else { return nil }
         return geotransform(placement.geotransform, height: outH, width: outW, ox: ox, oy: oy, t: t)
     }
 
@@ -219,7 +226,7 @@ final class SampleDecoder {
     }
 
     /// The geotransform of the delivered pixels: the crop window's, composed with flips/rotation.
-    private func geotransform(_ patch: GeoTransform, height: Int, width: Int, ox: Int, oy: Int, t: Transform) -> [Double] {
+    private func geotransform(_ patch: GeoTransform, height: Int, width: Int, ox: Int, oy: Int, t: Transform) -> GeoTransform {
         // World position of the centre of output pixel (row, col).
         func centre(_ r: Int, _ c: Int) -> Coordinate {
             let (sr, sc) = Self.source(r, c, height: height, width: width, t)
@@ -228,6 +235,6 @@ final class SampleDecoder {
         let o = centre(0, 0), alongRow = centre(0, 1), alongColumn = centre(1, 0)
         let (a1, a4) = (alongRow.x - o.x, alongRow.y - o.y)          // per column
         let (a2, a5) = (alongColumn.x - o.x, alongColumn.y - o.y)    // per row
-        return [o.x - 0.5 * a1 - 0.5 * a2, a1, a2, o.y - 0.5 * a4 - 0.5 * a5, a4, a5]
+        return GeoTransform([o.x - 0.5 * a1 - 0.5 * a2, a1, a2, o.y - 0.5 * a4 - 0.5 * a5, a4, a5])
     }
 }

@@ -106,6 +106,8 @@ public enum GeoPairsVersion {
 
 /// The patch grid a dataset was cut on.
 public struct GridInfo: Codable, Sendable, Equatable {
+    /// The grid's CRS as the manifest chose it: `EPSG:<code>` or WKT, or `utm` when every record
+    /// lies in its own UTM zone (each record's header then names the zone's CRS).
     public var crs: String
     public var patchSize: Double
     public var stride: Double

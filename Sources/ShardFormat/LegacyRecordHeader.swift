@@ -51,7 +51,7 @@ struct LegacyRecordHeader: Decodable {
             }
         }
         guard r.cell.count == 2 else { return .failure(FormatProblem("cell has \(r.cell.count) numbers, expected 2")) }
-        guard r.footprint.count == 4, r.footprint.allSatisfy(\.isFinite) else { return .failure(FormatProblem("footprint is not 4 finite numbers")) }
+        guard let footprint = BoundingBox(corners: r.footprint) else { return .failure(FormatProblem("footprint is not 4 finite numbers")) }
         let dataFrames = entry.frames.filter { $0.kind == .data }
         guard r.sensors.count == dataFrames.count, Set(r.sensors.map(\.sensor)).count == r.sensors.count else {
             return .failure(FormatProblem("describes \(r.sensors.count) sensors for \(dataFrames.count) data frames"))
@@ -68,18 +68,18 @@ struct LegacyRecordHeader: Decodable {
             guard s.bands.count == frame.channels else {
                 return .failure(FormatProblem("sensor \(s.sensor) names \(s.bands.count) bands for \(frame.channels) channels"))
             }
-            guard s.geotransform.count == 6, s.geotransform.allSatisfy(\.isFinite) else {
+            guard let geotransform = GeoTransform(validating: s.geotransform) else {
                 return .failure(FormatProblem("sensor \(s.sensor): geotransform is not 6 finite numbers"))
             }
             guard (0...1).contains(s.validFraction) else {
                 return .failure(FormatProblem("sensor \(s.sensor): valid fraction \(s.validFraction) outside 0…1"))
             }
             sensors.append(SensorMetadata(
-                sensor: s.sensor, bands: s.bands, dtype: s.dtype, shape: s.shape, geotransform: s.geotransform, crs: s.crs,
+                sensor: s.sensor, bands: s.bands, dtype: s.dtype, shape: s.shape, geotransform: geotransform, crs: CRSDefinition(stored: s.crs),
                 nodata: s.nodata, validFraction: s.validFraction, acquired: s.acquired,
                 sources: s.sources.compactMap { path in inputs.firstIndex(of: path).map { [$0] } }))
         }
-        return .success(RecordMetadata(key: r.key, cell: r.cell, split: r.split, footprint: r.footprint, crs: r.crs,
+        return .success(RecordMetadata(key: r.key, cell: r.cell, split: r.split, footprint: footprint, crs: CRSDefinition(stored: r.crs),
                                        sensors: sensors, attributes: r.attributes))
     }
 }

@@ -27,7 +27,7 @@ public final class RecordEncoder {
             }
             let (c, h, w) = (sensor.shape[0], sensor.shape[1], sensor.shape[2])
             // What a reader checks in every header (RecordHeader.problem), a writer never writes.
-            guard sensor.bands.count == c, sensor.geotransform.count == 6, sensor.geotransform.allSatisfy(\.isFinite),
+            guard sensor.bands.count == c, sensor.geotransform.coefficients.allSatisfy(\.isFinite),
                   (0...1).contains(sensor.validFraction) else {
                 throw ShardError(.invalidArgument, file: "", location: place,
                                  message: "needs \(c) band names, a geotransform of 6 finite numbers and a valid fraction in 0…1")
@@ -40,7 +40,7 @@ public final class RecordEncoder {
             guard meta.sensors[..<i].allSatisfy({ $0.sensor != sensor.sensor }) else {
                 throw ShardError(.invalidArgument, file: "", location: place, message: "the sensor appears twice")
             }
-            placements.append(PatchPlacement(geotransform: GeoTransform(sensor.geotransform), validFraction: sensor.validFraction, acquired: acquired))
+            placements.append(PatchPlacement(geotransform: sensor.geotransform, validFraction: sensor.validFraction, acquired: acquired))
             let array = record.arrays[i]
             guard array.count == sensor.byteCount else {
                 throw ShardError(.invalidArgument, file: "", location: place,

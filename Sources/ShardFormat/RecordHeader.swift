@@ -8,26 +8,27 @@ struct RecordHeader: Codable, Equatable {
         var sources: [[Int]]
         var nodata: Double?
         /// Only when it differs from the record's CRS.
-        var crs: String?
-        /// Only for approximate warps: ``SensorMetadata/warpWindow``.
+        var crs: CRSDefinition?
+        /// Only for approximate warps: ``SensorMetadata/warpWindow`` as `[minX, minY, maxX, maxY]`.
         var window: [Double]?
     }
 
     var cell: [Int]
     var split: String
+    /// `[minX, minY, maxX, maxY]`: kept as numbers so that a hostile header gets a precise error.
     var footprint: [Double]
-    var crs: String
+    var crs: CRSDefinition
     var attributes: [String: AttributeValue]
     var sensors: [String: Sensor]
 
     init(_ r: RecordMetadata) {
         cell = r.cell
         split = r.split
-        footprint = r.footprint
+        footprint = r.footprint.corners
         crs = r.crs
         attributes = r.attributes
         sensors = Dictionary(uniqueKeysWithValues: r.sensors.map {
-            ($0.sensor, Sensor(sources: $0.sources, nodata: $0.nodata, crs: $0.crs == r.crs ? nil : $0.crs, window: $0.warpWindow))
+            ($0.sensor, Sensor(sources: $0.sources, nodata: $0.nodata, crs: $0.crs == r.crs ? nil : $0.crs, window: $0.warpWindow?.corners))
         })
     }
 
@@ -41,7 +42,7 @@ struct RecordHeader: Codable, Equatable {
     /// The record this header and its index entry describe, or the first way they disagree.
     func record(entry: IndexEntry, sensors table: [String], bands: [[String]]) -> Result<RecordMetadata, FormatProblem> {
         guard cell.count == 2 else { return .failure(FormatProblem("cell has \(cell.count) numbers, expected 2")) }
-        guard footprint.count == 4, footprint.allSatisfy(\.isFinite) else { return .failure(FormatProblem("footprint is not 4 finite numbers")) }
+        guard let footprint = BoundingBox(corners: footprint) else { return .failure(FormatProblem("footprint is not 4 finite numbers")) }
         let dataFrames = entry.frames.filter { $0.kind == .data }
         guard sensors.count == dataFrames.count, dataFrames.count == entry.placements.count else {
             return .failure(FormatProblem("describes \(sensors.count) sensors for \(dataFrames.count) data frames"))
@@ -50,13 +51,14 @@ struct RecordHeader: Codable, Equatable {
         for (frame, placement) in zip(dataFrames, entry.placements) {
             let name = table[frame.sensorIndex]
             guard let s = sensors[name] else { return .failure(FormatProblem("sensor \(name) has a data frame but no header entry")) }
-            if let w = s.window, w.count != 4 || !w.allSatisfy(\.isFinite) || !(w[0] < w[2] && w[1] < w[3]) {
+            let window = s.window.flatMap { BoundingBox(corners: $0) }
+            if s.window != nil, window?.isEmpty != false {
                 return .failure(FormatProblem("sensor \(name)'s window is not [minX, minY, maxX, maxY]"))
             }
             out.append(SensorMetadata(
                 sensor: name, bands: bands[frame.sensorIndex], dtype: frame.dtype, shape: [frame.channels, frame.height, frame.width],
-                geotransform: placement.geotransform.coefficients, crs: s.crs ?? crs, nodata: s.nodata, validFraction: placement.validFraction,
-                acquired: placement.acquired?.iso, sources: s.sources, warpWindow: s.window))
+                geotransform: placement.geotransform, crs: s.crs ?? crs, nodata: s.nodata, validFraction: placement.validFraction,
+                acquired: placement.acquired?.iso, sources: s.sources, warpWindow: window))
         }
         return .success(RecordMetadata(key: entry.key, cell: cell, split: split, footprint: footprint, crs: crs,
                                        sensors: out, attributes: attributes))

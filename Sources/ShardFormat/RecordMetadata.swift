@@ -42,9 +42,9 @@ public struct SensorMetadata: Codable, Sendable, Equatable {
     /// `[C, H, W]`.
     public var shape: [Int]
     /// GDAL geotransform `(xmin, r, 0, ymax, 0, −r)` of the patch.
-    public var geotransform: [Double]
-    /// CRS of the patch: `EPSG:<code>` or WKT.
-    public var crs: String
+    public var geotransform: GeoTransform
+    /// CRS of the patch.
+    public var crs: CRSDefinition
     public var nodata: Double?
     /// Fraction of pixels valid in every band, 0…1.
     public var validFraction: Double
@@ -55,14 +55,14 @@ public struct SensorMetadata: Codable, Sendable, Equatable {
     /// earlier one): per scene, indices into `dataset.json`'s `inputs`, one file for all bands or one
     /// per band (band-separate scenes).
     public var sources: [[Int]]
-    /// `[minX, minY, maxX, maxY]` in `crs`: the ground of the warp the patch was cut from, kept
-    /// only for builds with an approximate transformation (`errorThreshold` above 0), whose pixels
-    /// depend on it; `nil` when the patch equals a warp of its own cell.
-    public var warpWindow: [Double]?
+    /// The ground of the warp the patch was cut from, in `crs`, kept only for builds with an
+    /// approximate transformation (`errorThreshold` above 0), whose pixels depend on it; `nil`
+    /// when the patch equals a warp of its own cell.
+    public var warpWindow: BoundingBox?
 
-    public init(sensor: String, bands: [String], dtype: DType, shape: [Int], geotransform: [Double], crs: String,
+    public init(sensor: String, bands: [String], dtype: DType, shape: [Int], geotransform: GeoTransform, crs: CRSDefinition,
                 nodata: Double? = nil, validFraction: Double = 1, acquired: String? = nil, sources: [[Int]] = [],
-                warpWindow: [Double]? = nil) {
+                warpWindow: BoundingBox? = nil) {
         self.sensor = sensor
         self.bands = bands
         self.dtype = dtype
@@ -88,15 +88,15 @@ public struct RecordMetadata: Codable, Sendable, Equatable {
     /// Grid cell `[col, row]`.
     public var cell: [Int]
     public var split: String
-    /// Ground footprint `[minX, minY, maxX, maxY]` in the grid CRS.
-    public var footprint: [Double]
-    /// The grid CRS: `EPSG:<code>` or WKT.
-    public var crs: String
+    /// Ground footprint in the grid CRS.
+    public var footprint: BoundingBox
+    /// The grid CRS.
+    public var crs: CRSDefinition
     /// One entry per sensor present, in the dataset's sensor order.
     public var sensors: [SensorMetadata]
     public var attributes: [String: AttributeValue]
 
-    public init(key: String, cell: [Int], split: String, footprint: [Double], crs: String,
+    public init(key: String, cell: [Int], split: String, footprint: BoundingBox, crs: CRSDefinition,
                 sensors: [SensorMetadata], attributes: [String: AttributeValue] = [:]) {
         self.key = key
         self.cell = cell

@@ -101,7 +101,7 @@ public final class ShardReader: Sendable {
         let e = try entry(i)
         guard version >= 2 else {
             return try metadata(at: i).sensor(sensor).map {
-                PatchPlacement(geotransform: GeoTransform($0.geotransform), validFraction: $0.validFraction,
+                PatchPlacement(geotransform: $0.geotransform, validFraction: $0.validFraction,
                                acquired: $0.acquired.flatMap { AcquisitionTime(iso: $0) })
             }
         }

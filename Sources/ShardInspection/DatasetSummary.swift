@@ -56,7 +56,7 @@ public struct DatasetSummary: Codable, Sendable {
         var crsSet: Set<String> = []
         for location in reader.locations() {
             let meta = try reader.metadata(at: location)
-            crsSet.insert(meta.crs)
+            crsSet.insert(meta.crs.text)
             for s in meta.sensors {
                 perSensor[s.sensor, default: [:]][meta.split, default: 0] += 1
                 validSum[s.sensor, default: 0] += s.validFraction

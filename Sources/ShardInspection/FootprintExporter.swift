@@ -13,12 +13,10 @@ public enum FootprintExporter {
         var layerCRS: CRS?
         for location in reader.locations() {
             let meta = try reader.metadata(at: location)
-            guard meta.footprint.count == 4 else { continue }
-            let box = BoundingBox(minX: meta.footprint[0], minY: meta.footprint[1], maxX: meta.footprint[2], maxY: meta.footprint[3])
             let crs = try CRS(meta.crs)
             let target = layerCRS ?? crs
             layerCRS = target
-            var footprint = Footprint(crs: crs, box: box, pointsPerEdge: 5)
+            var footprint = Footprint(crs: crs, box: meta.footprint, pointsPerEdge: 5)
             if crs != target { footprint = try footprint.transformed(to: target) }
             features.append(PolygonFeature(ring: footprint.ring, attributes: [
                 ("key", meta.key), ("split", meta.split), ("sensors", meta.sensors.map(\.sensor).joined(separator: ",")),

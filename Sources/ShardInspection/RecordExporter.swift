@@ -15,13 +15,10 @@ public enum RecordExporter {
             let data = try reader.readArray(at: location, sensor: sensor.sensor, codec: codec)
             let hasMask = try reader.shards[location.shard].frame(record: location.record, sensor: sensor.sensor, kind: .mask) != nil
             let mask = hasMask ? try reader.readArray(at: location, sensor: sensor.sensor, kind: .mask, codec: codec) : nil
-            guard sensor.geotransform.count == 6 else {
-                throw ShardError(.corrupt, file: reader.directory, location: "record \(key)", message: "sensor \(sensor.sensor) has no usable geotransform")
-            }
             let path = (folder as NSString).appendingPathComponent("\(sensor.sensor).tif")
             try RasterWriter.writeGeoTIFF(
                 path: path, width: sensor.shape[2], height: sensor.shape[1], dataType: sensor.dtype, bytes: data, bandNames: sensor.bands,
-                geoTransform: GeoTransform(sensor.geotransform), crs: try CRS(sensor.crs), nodata: sensor.nodata, mask: mask)
+                geoTransform: sensor.geotransform, crs: try CRS(sensor.crs), nodata: sensor.nodata, mask: mask)
             paths.append(path)
         }
         return paths

@@ -42,7 +42,7 @@ enum PatchEncoder {
                     inputs.append(InputFile(path: path, bytes: (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0))
                 }
                 metas.append(SensorMetadata(sensor: name, bands: (1...raster.bandCount).map { "b\($0)" }, dtype: dtype, shape: shape,
-                                            geotransform: t.coefficients, crs: try raster.crs.epsg.map { "EPSG:\($0)" } ?? "",
+                                            geotransform: t, crs: try raster.crs.definition,
                                             sources: [[inputs.firstIndex { $0.path == path }!]]))
                 arrays.append(bytes)
                 if schemas.count < names.count {
@@ -51,9 +51,10 @@ enum PatchEncoder {
             }
             if writer == nil { writer = try DatasetWriter(output: try ClaimedOutput(directory: output, discardingEarlierDataset: true), sensors: schemas) }
             let t = metas[0].geotransform
-            let footprint = [t[0], t[3] + Double(metas[0].shape[1]) * t[5], t[0] + Double(metas[0].shape[2]) * t[1], t[3]]
-            let patch = footprint[2] - footprint[0]
-            grid = grid ?? GridInfo(crs: metas[0].crs, patchSize: patch, stride: patch)
+            let footprint = BoundingBox(minX: t.originX, minY: t.originY + Double(metas[0].shape[1]) * t.pixelHeight,
+                                        maxX: t.originX + Double(metas[0].shape[2]) * t.pixelWidth, maxY: t.originY)
+            let patch = footprint.width
+            grid = grid ?? GridInfo(crs: metas[0].crs.text, patchSize: patch, stride: patch)
             let record = Record(metadata: RecordMetadata(key: key, cell: [0, 0], split: split, footprint: footprint, crs: metas[0].crs,
                                                          sensors: metas), arrays: arrays)
             try writer!.append(try encoder.encode(record))

@@ -41,7 +41,7 @@ let list = Subcommand(
     options: [.text("split", "S", help: "only records of split S"), .flag("json", help: "print a JSON array")] + DatasetLocationOptions.all
 ) { a in
     let reader = try openReader(a[positional: "DIR"], a)
-    struct Row: Encodable { let key: String; let split: String; let footprint: [Double]; let validFraction: [String: Double] }
+    struct Row: Encodable { let key: String; let split: String; let footprint: BoundingBox; let validFraction: [String: Double] }
     var rows: [Row] = []
     for location in reader.locations(split: a.value("split")) {
         let m = try reader.metadata(at: location)
@@ -49,7 +49,7 @@ let list = Subcommand(
         if a.has("json") {
             rows.append(Row(key: m.key, split: m.split, footprint: m.footprint, validFraction: valid))
         } else {
-            let fp = m.footprint.map { String(format: "%.1f", $0) }.joined(separator: ",")
+            let fp = m.footprint.corners.map { String(format: "%.1f", $0) }.joined(separator: ",")
             let sensors = m.sensors.map { "\($0.sensor)=\(String(format: "%.2f", $0.validFraction))" }.joined(separator: " ")
             print("\(m.key)\t\(m.split)\t[\(fp)]\t\(sensors)")
         }
@@ -70,11 +70,11 @@ let show = Subcommand(
     let shard = reader.shards[location.shard]
     if a.has("json") { try printJSON(meta); return .success }
     print("record \(meta.key)  split \(meta.split)  cell \(meta.cell)  shard \(reader.index.shards[location.shard].file) #\(location.record)")
-    print("  footprint \(meta.footprint) in \(meta.crs.count > 60 ? String(meta.crs.prefix(60)) + "…" : meta.crs)")
+    print("  footprint \(meta.footprint) in \(meta.crs.abbreviated(to: 60))")
     for (k, v) in meta.attributes.sorted(by: { $0.key < $1.key }) { print("  \(k): \(v)") }
     for s in meta.sensors {
         print("  sensor \(s.sensor): \(s.dtype.rawValue) \(s.shape.map(String.init).joined(separator: "×")) bands \(s.bands.joined(separator: ","))")
-        print("    geotransform \(s.geotransform)  valid \(String(format: "%.4f", s.validFraction))\(s.nodata.map { "  nodata \($0)" } ?? "")\(s.acquired.map { "  acquired \($0)" } ?? "")")
+        print("    geotransform \(s.geotransform.coefficients)  valid \(String(format: "%.4f", s.validFraction))\(s.nodata.map { "  nodata \($0)" } ?? "")\(s.acquired.map { "  acquired \($0)" } ?? "")")
         let inputs = reader.index.inputs
         for (n, scene) in s.sources.enumerated() {
             let files = scene.map { inputs.indices.contains($0) ? inputs[$0].path : "input \($0) (not in dataset.json)" }

@@ -115,7 +115,7 @@ struct ManifestFeatureTests {
         // Every cell lies inside the GeoJSON polygon's extent (taken into the grid CRS).
         let box = try #require(try Footprint(crs: try CRS(epsg: 4326), box: west).transformed(to: try CRS(epsg: 32631)).bounds)
         for location in part.locations() {
-            let f = try part.metadata(at: location).footprint
+            let f = try part.metadata(at: location).footprint.corners
             #expect(f[0] >= box.minX - 1e-6 && f[1] >= box.minY - 1e-6 && f[2] <= box.maxX + 1e-6 && f[3] <= box.maxY + 1e-6)
         }
     }

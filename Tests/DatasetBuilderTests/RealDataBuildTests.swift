@@ -61,15 +61,15 @@ struct RealDataBuildTests {
         #expect(Set(metas.map(\.split)).count >= 2, "the test dataset should span several splits")
         for a in metas where a.split == "train" {
             for b in metas where b.split != "train" {
-                let overlapX = min(a.footprint[2], b.footprint[2]) - max(a.footprint[0], b.footprint[0])
-                let overlapY = min(a.footprint[3], b.footprint[3]) - max(a.footprint[1], b.footprint[1])
+                let overlapX = min(a.footprint.corners[2], b.footprint.corners[2]) - max(a.footprint.corners[0], b.footprint.corners[0])
+                let overlapY = min(a.footprint.corners[3], b.footprint.corners[3]) - max(a.footprint.corners[1], b.footprint.corners[1])
                 #expect(!(overlapX > 0 && overlapY > 0), "\(a.key) (train) overlaps \(b.key) (\(b.split))")
             }
         }
         // With 50 % overlap, records of the same split do overlap: the check above is not vacuous.
         let train = metas.filter { $0.split == "train" }
-        if train.count > 1, train[0].footprint[2] - train[0].footprint[0] > 1000 {
-            let overlapping = train.contains { a in train.contains { b in a.key != b.key && abs(a.footprint[0] - b.footprint[0]) < 1280 && abs(a.footprint[1] - b.footprint[1]) < 1280 } }
+        if train.count > 1, train[0].footprint.corners[2] - train[0].footprint.corners[0] > 1000 {
+            let overlapping = train.contains { a in train.contains { b in a.key != b.key && abs(a.footprint.corners[0] - b.footprint.corners[0]) < 1280 && abs(a.footprint.corners[1] - b.footprint.corners[1]) < 1280 } }
             #expect(overlapping)
         }
     }

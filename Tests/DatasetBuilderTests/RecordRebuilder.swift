@@ -35,9 +35,9 @@ enum RecordRebuilder {
     /// One sensor of one record: its C×H×W little-endian bytes and its H×W mask.
     static func rebuild(_ s: SensorMetadata, recipe: WarpRecipe, inputs: [String], manifestDirectory: String) throws -> ([UInt8], [UInt8]) {
         let (c, h, w) = (s.shape[0], s.shape[1], s.shape[2])
-        let gt = s.geotransform
+        let gt = s.geotransform.coefficients
         // An approximate warp is rebuilt over the window it was cut from, with its working memory.
-        let te = s.warpWindow ?? [gt[0], gt[3] + Double(h) * gt[5], gt[0] + Double(w) * gt[1], gt[3]]
+        let te = s.warpWindow?.corners ?? [gt[0], gt[3] + Double(h) * gt[5], gt[0] + Double(w) * gt[1], gt[3]]
         let patch = PixelWindow(x: Int(((gt[0] - te[0]) / gt[1]).rounded()), y: Int(((te[3] - gt[3]) / -gt[5]).rounded()), width: w, height: h)
         let memory = recipe.warpMemoryMiB.map { ["-wm", "\($0)"] } ?? []
         let type = DType(rawValue: s.dtype.rawValue)!
@@ -69,7 +69,7 @@ enum RecordRebuilder {
             }
             let out = "\(work)/b\(start).tif"
             let scale = recipe.kernelScale[start]
-            try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", s.crs, "-te"] + te.map { "\($0)" } + ["-tr", "\(gt[1])", "\(-gt[5])",
+            try TestEnvironment.check("gdalwarp", ["-q", "-t_srs", s.crs.text, "-te"] + te.map { "\($0)" } + ["-tr", "\(gt[1])", "\(-gt[5])",
                 "-r", recipe.resampling[start], "-ot", type.gdalName, "-dstalpha", "-ovr", "NONE", "-et", "\(recipe.errorThreshold)",
                 "-wo", "XSCALE=\(scale[0])", "-wo", "YSCALE=\(scale[1])"] + memory
                 + (recipe.srcNodata.map { ["-srcnodata", "\($0)"] } ?? []) + sources + [out])

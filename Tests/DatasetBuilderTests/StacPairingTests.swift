@@ -191,7 +191,7 @@ struct StacPairingTests {
 
     /// A record's 64 × 64 window of a scaled scene, as the record's values.
     static func window(_ pixels: [Float], of meta: RecordMetadata) -> [Double] {
-        let x0 = Int(((meta.footprint[0] - 399_940) / 10).rounded()), y0 = Int(((5_100_020 - meta.footprint[3]) / 10).rounded())
+        let x0 = Int(((meta.footprint.corners[0] - 399_940) / 10).rounded()), y0 = Int(((5_100_020 - meta.footprint.corners[3]) / 10).rounded())
         var out: [Double] = []
         for b in 0..<2 { for y in 0..<64 { for x in 0..<64 { out.append(Double(pixels[(b * 448 + y0 + y) * 448 + x0 + x])) } } }
         return out

@@ -77,7 +77,7 @@ struct VectorLabelTests {
             }
             for location in reader.locations() {
                 let meta = try reader.metadata(at: location)
-                let f = meta.footprint
+                let f = meta.footprint.corners
                 for (sensor, rule, gsd, type) in [("lc", rules[1]!, 10.0, "Byte"), ("height", rules[2]!, 20.0, "Float32")] {
                     let ours = try Fixtures.values(reader, location, sensor: sensor)
                     let theirs = try Self.reference(reference, rule: rule, box: f, gsd: gsd, type: type, folder: folder)

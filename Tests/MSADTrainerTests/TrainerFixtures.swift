@@ -34,11 +34,11 @@ enum TrainerFixtures {
             }
             let fineValid = Double(mask?.filter { $0 != 0 }.count ?? 64) / 64
             let meta = RecordMetadata(
-                key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: [x, 0, x + 80, 80],
-                crs: "EPSG:32631",
-                sensors: [SensorMetadata(sensor: "fine", bands: ["v", "v2"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631",
+                key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: BoundingBox(minX: x, minY: 0, maxX: x + 80, maxY: 80),
+                crs: CRSDefinition(epsg: 32631),
+                sensors: [SensorMetadata(sensor: "fine", bands: ["v", "v2"], dtype: .u16, shape: [2, 8, 8], geotransform: GeoTransform([x, 10, 0, 80, 0, -10]), crs: CRSDefinition(epsg: 32631),
                                          validFraction: fineValid),
-                          SensorMetadata(sensor: "coarse", bands: ["m"], dtype: .f32, shape: [1, 4, 4], geotransform: [x, 20, 0, 80, 0, -20], crs: "EPSG:32631")])
+                          SensorMetadata(sensor: "coarse", bands: ["m"], dtype: .f32, shape: [1, 4, 4], geotransform: GeoTransform([x, 20, 0, 80, 0, -20]), crs: CRSDefinition(epsg: 32631))])
             let a = fine.flatMap { v in [UInt8(v & 0xFF), UInt8(v >> 8)] }
             let b = coarse.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }
             try writer.append(try encoder.encode(Record(metadata: meta, arrays: [a, b], masks: [mask, nil])))

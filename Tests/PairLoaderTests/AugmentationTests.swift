@@ -52,7 +52,7 @@ struct AugmentationTests {
                 }
                 // The two geotransforms describe the same ground: a coarse pixel's centre is the
                 // centre of its 2×2 fine pixels, whatever the flips and rotation.
-                let gf = batch.geotransforms["fine"]![s], gc = batch.geotransforms["coarse"]![s]
+                let gf = batch.geotransforms["fine"]![s]!.coefficients, gc = batch.geotransforms["coarse"]![s]!.coefficients
                 let cx = gc[0] + 0.5 * gc[1] + 0.5 * gc[2], cy = gc[3] + 0.5 * gc[4] + 0.5 * gc[5]
                 let fx = gf[0] + 1 * gf[1] + 1 * gf[2], fy = gf[3] + 1 * gf[4] + 1 * gf[5]
                 #expect(abs(cx - fx) < 1e-6 && abs(cy - fy) < 1e-6)

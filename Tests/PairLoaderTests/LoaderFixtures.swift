@@ -18,10 +18,10 @@ enum LoaderFixtures {
             let a: [UInt8] = (0..<64).flatMap { _ in le(UInt16(i)) } + (0..<64).flatMap { p in le(UInt16(p)) }
             let b: [UInt8] = (0..<16).flatMap { _ in withUnsafeBytes(of: (Float(i) + 0.5).bitPattern.littleEndian, Array.init) }
             let meta = RecordMetadata(
-                key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: [x, 0, x + 80, 80],
-                crs: "EPSG:32631",
-                sensors: [SensorMetadata(sensor: names.0, bands: ["id", "ramp"], dtype: .u16, shape: [2, 8, 8], geotransform: [x, 10, 0, 80, 0, -10], crs: "EPSG:32631"),
-                          SensorMetadata(sensor: names.1, bands: ["id"], dtype: .f32, shape: [1, 4, 4], geotransform: [x, 20, 0, 80, 0, -20], crs: "EPSG:32631")],
+                key: String(format: "r%03d", i), cell: [i, 0], split: i < train ? "train" : "val", footprint: BoundingBox(minX: x, minY: 0, maxX: x + 80, maxY: 80),
+                crs: CRSDefinition(epsg: 32631),
+                sensors: [SensorMetadata(sensor: names.0, bands: ["id", "ramp"], dtype: .u16, shape: [2, 8, 8], geotransform: GeoTransform([x, 10, 0, 80, 0, -10]), crs: CRSDefinition(epsg: 32631)),
+                          SensorMetadata(sensor: names.1, bands: ["id"], dtype: .f32, shape: [1, 4, 4], geotransform: GeoTransform([x, 20, 0, 80, 0, -20]), crs: CRSDefinition(epsg: 32631))],
                 attributes: ["n": .number(Double(i))])
             try writer.append(try encoder.encode(Record(metadata: meta, arrays: [a, b])))
         }
@@ -42,11 +42,11 @@ enum LoaderFixtures {
         for i in 0..<8 {
             let x = Double(i) * 30
             let metas = shapes.map { name, h, w in
-                SensorMetadata(sensor: name, bands: ["v"], dtype: .u16, shape: [1, h, w], geotransform: [x, 30 / Double(w), 0, 30, 0, -30 / Double(h)],
-                               crs: "EPSG:32631")
+                SensorMetadata(sensor: name, bands: ["v"], dtype: .u16, shape: [1, h, w], geotransform: GeoTransform([x, 30 / Double(w), 0, 30, 0, -30 / Double(h)]),
+                               crs: CRSDefinition(epsg: 32631))
             }
             let arrays = shapes.map { _, h, w in (0..<(h * w)).flatMap { le(UInt16(($0 / w) * 10 + $0 % w)) } }
-            let meta = RecordMetadata(key: "n\(i)", cell: [i, 0], split: "train", footprint: [x, 0, x + 30, 30], crs: "EPSG:32631", sensors: metas)
+            let meta = RecordMetadata(key: "n\(i)", cell: [i, 0], split: "train", footprint: BoundingBox(minX: x, minY: 0, maxX: x + 30, maxY: 30), crs: CRSDefinition(epsg: 32631), sensors: metas)
             try writer.append(try encoder.encode(Record(metadata: meta, arrays: arrays)))
         }
         _ = try writer.finish(name: "nonsquare", grid: GridInfo(crs: "EPSG:32631", patchSize: 30, stride: 30), manifest: nil, inputs: [])

@@ -129,7 +129,7 @@ struct LoaderLifecycleTests {
                     #expect(tensor.shape == [4, 1, h, w])
                     let values = tensor.values
                     for s in 0..<batch.count {
-                        let gt = batch.geotransforms[name]![s]
+                        let gt = batch.geotransforms[name]![s]!.coefficients
                         let (flipH, flipV) = (gt[1] < 0, gt[5] > 0)
                         for r in 0..<h {
                             for c in 0..<w {

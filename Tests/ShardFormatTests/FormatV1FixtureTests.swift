@@ -22,7 +22,7 @@ struct FormatV1FixtureTests {
         for location in reader.locations() {
             let meta = try reader.metadata(at: location)
             let opt = try #require(meta.sensor("opt"))
-            let (row0, col0) = (Int((5_000_000 - opt.geotransform[3]) / 10), Int((opt.geotransform[0] - 500_000) / 10))
+            let (row0, col0) = (Int((5_000_000 - opt.geotransform.originY) / 10), Int((opt.geotransform.originX - 500_000) / 10))
             let bytes = try reader.readArray(at: location, sensor: "opt", codec: codec)
             let values = bytes.withUnsafeBytes { raw in (0..<32).map { DType.u16.value(in: raw, at: $0) } }
             for r in 0..<4 {

@@ -11,9 +11,9 @@ struct FrameCodecTests {
         for dtype in DType.allCases {
             for (h, w) in [(1, 1), (7, 13), (32, 32)] {
                 let record = Record(
-                    metadata: RecordMetadata(key: "k", cell: [0, 0], split: "train", footprint: [0, 0, 1, 1], crs: "EPSG:4326",
+                    metadata: RecordMetadata(key: "k", cell: [0, 0], split: "train", footprint: BoundingBox(minX: 0, minY: 0, maxX: 1, maxY: 1), crs: CRSDefinition(epsg: 4326),
                                              sensors: [SensorMetadata(sensor: "a", bands: ["x", "y"], dtype: dtype, shape: [2, h, w],
-                                                                      geotransform: [0, 1, 0, 0, 0, -1], crs: "EPSG:4326")]),
+                                                                      geotransform: GeoTransform([0, 1, 0, 0, 0, -1]), crs: CRSDefinition(epsg: 4326))]),
                     arrays: [RandomDataset.array(dtype, count: 2 * h * w, rng: &rng)])
                 let encoder = RecordEncoder(options: EncodingOptions(level: 1, filters: [dtype: filter]))
                 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("f-\(UUID().uuidString)").path

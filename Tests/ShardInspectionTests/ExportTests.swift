@@ -28,16 +28,16 @@ func datasetFromRealWindows(_ windows: [(sensor: String, path: String, window: P
         let shape = [raster.bandCount, window.height, window.width]
         let crs = try raster.crs
         metas.append(SensorMetadata(sensor: sensor, bands: bands, dtype: dtype, shape: shape,
-                                    geotransform: [origin.x, t.pixelWidth, 0, origin.y, 0, t.pixelHeight],
-                                    crs: crs.epsg.map { "EPSG:\($0)" } ?? crs.wkt, sources: [[0]]))
+                                    geotransform: GeoTransform([origin.x, t.pixelWidth, 0, origin.y, 0, t.pixelHeight]),
+                                    crs: crs.definition, sources: [[0]]))
         arrays.append(bytes)
         schemas.append(SensorSchema(name: sensor, bands: bands, dtype: dtype, gsd: t.pixelWidth, shape: shape))
     }
     let first = metas[0]
     let record = Record(metadata: RecordMetadata(
         key: "window-0", cell: [0, 0], split: "train",
-        footprint: [first.geotransform[0], first.geotransform[3] + Double(first.shape[1]) * first.geotransform[5],
-                    first.geotransform[0] + Double(first.shape[2]) * first.geotransform[1], first.geotransform[3]],
+        footprint: BoundingBox(minX: first.geotransform.originX, minY: first.geotransform.originY + Double(first.shape[1]) * first.geotransform.pixelHeight,
+                               maxX: first.geotransform.originX + Double(first.shape[2]) * first.geotransform.pixelWidth, maxY: first.geotransform.originY),
         crs: first.crs, sensors: metas), arrays: arrays)
     let writer = try DatasetWriter(directory: dir, sensors: schemas)
     try writer.append(try RecordEncoder().encode(record))

@@ -20,12 +20,12 @@ func syntheticDataset(records: Int = 6) throws -> String {
         let s2 = (0..<(3 * 256)).flatMap { v in withUnsafeBytes(of: UInt16(v * 7 + i).littleEndian, Array.init) }
         let s1 = (0..<64).flatMap { v in withUnsafeBytes(of: Float(v) / 10 - Float(i), Array.init) }
         let meta = RecordMetadata(
-            key: "r\(i)", cell: [i, 0], split: i % 3 == 2 ? "val" : "train", footprint: [x, 4_999_840, x + 160, 5_000_000],
-            crs: "EPSG:32631",
+            key: "r\(i)", cell: [i, 0], split: i % 3 == 2 ? "val" : "train", footprint: BoundingBox(minX: x, minY: 4_999_840, maxX: x + 160, maxY: 5_000_000),
+            crs: CRSDefinition(epsg: 32631),
             sensors: [SensorMetadata(sensor: "s2", bands: sensors[0].bands, dtype: .u16, shape: [3, 16, 16],
-                                     geotransform: [x, 10, 0, 5_000_000, 0, -10], crs: "EPSG:32631", acquired: "2020-0\(i + 1)-01T10:00:00Z"),
+                                     geotransform: GeoTransform([x, 10, 0, 5_000_000, 0, -10]), crs: CRSDefinition(epsg: 32631), acquired: "2020-0\(i + 1)-01T10:00:00Z"),
                       SensorMetadata(sensor: "s1", bands: ["vv"], dtype: .f32, shape: [1, 8, 8],
-                                     geotransform: [x, 20, 0, 5_000_000, 0, -20], crs: "EPSG:32631")],
+                                     geotransform: GeoTransform([x, 20, 0, 5_000_000, 0, -20]), crs: CRSDefinition(epsg: 32631))],
             attributes: ["labels": .strings(["Forest"])])
         try writer.append(try encoder.encode(Record(metadata: meta, arrays: [s2, s1])))
     }

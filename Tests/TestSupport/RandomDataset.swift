@@ -51,7 +51,7 @@ public enum RandomDataset {
             let x0 = Double(i) * 160, y0 = 5_000_000.0
             metas.append(SensorMetadata(
                 sensor: s.name, bands: s.bands, dtype: s.dtype, shape: s.shape,
-                geotransform: [x0, patchSize / Double(w), 0, y0, 0, -patchSize / Double(h)], crs: "EPSG:32631", nodata: s.dtype == .i16 ? -32768 : nil,
+                geotransform: GeoTransform([x0, patchSize / Double(w), 0, y0, 0, -patchSize / Double(h)]), crs: CRSDefinition(epsg: 32631), nodata: s.dtype == .i16 ? -32768 : nil,
                 validFraction: mask.map { Double($0.filter { $0 == 1 }.count) / Double($0.count) } ?? 1,
                 acquired: i % 3 == 0 ? "2021-05-27T11:06:21Z" : nil, sources: [[i % 4]]))
             arrays.append(array)
@@ -59,7 +59,7 @@ public enum RandomDataset {
         }
         let meta = RecordMetadata(
             key: String(format: "cell-%05d", i), cell: [i % 37, i / 37], split: splits[i % splits.count],
-            footprint: [Double(i) * 160, 4_999_840, Double(i) * 160 + 160, 5_000_000], crs: "EPSG:32631", sensors: metas,
+            footprint: BoundingBox(minX: Double(i) * 160, minY: 4_999_840, maxX: Double(i) * 160 + 160, maxY: 5_000_000), crs: CRSDefinition(epsg: 32631), sensors: metas,
             attributes: i % 2 == 0 ? ["labels": .strings(["Forest", "Pastures"]), "cloud": .number(Double(i % 7) / 10), "tile": .string("31TCJ")] : [:])
         return Record(metadata: meta, arrays: arrays, masks: masks)
     }
