@@ -26,7 +26,7 @@ public enum ManifestParser {
         } catch {
             throw ManifestError(file: file, problems: [ManifestProblem(path: "$", message: "not valid JSON: \(Self.describe(error))")])
         }
-        var reader = ManifestReader(baseDirectory: (file as NSString).deletingLastPathComponent)
+        let reader = ManifestReader(baseDirectory: (file as NSString).deletingLastPathComponent)
         let overridden = reader.applyInputOverrides(document, inputs)
         let manifest = reader.manifest(overridden)
         if !reader.problems.isEmpty || manifest == nil {

@@ -4,10 +4,10 @@ import ShardFormat
 
 /// The manifest's root and its `grid` (CRS, patch size, stride, snap, area).
 extension ManifestReader {
-    mutating func manifest(_ document: JSONValue) -> Manifest? {
-        guard let root = object(document, "$", allowed: ["name", "description", "grid", "sensors", "pairing", "attributes",
-                                                          "splits", "sharding", "compression", "time"]) else { return nil }
-        let name = string(root, "name", "$")
+    func manifest(_ document: JSONValue) -> Manifest? {
+        guard let root = object(document, at: "$", ManifestSchema.root) else { return nil }
+        let name = root.string("name", required: true)
+        _ = root.string("description")  // free text, but text
         if let name, !name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
             problem("$.name", "use letters, digits, - _ . only")
         }
@@ -25,31 +25,31 @@ extension ManifestReader {
                         directory: Self.standardized(baseDirectory))
     }
 
-    mutating func gridConfig(_ v: JSONValue?, sensors: [SensorConfig]?) -> GridConfig? {
+    func gridConfig(_ v: JSONValue?, sensors: [SensorConfig]?) -> GridConfig? {
         let path = "$.grid"
-        guard let o = object(v, path, allowed: ["crs", "patchSize", "stride", "snap", "scope", "anchor", "area", "blockCells", "errorThreshold"]) else { return nil }
+        guard let o = object(v, at: path, ManifestSchema.grid) else { return nil }
         var crs: GridConfig.CRSChoice?
-        if let text = string(o, "crs", path) {
+        if let text = o.string("crs", required: true) {
             if text.lowercased() == "utm" {
                 crs = .utm
             } else {
-                do { crs = .fixed(try CRS(text)) } catch { problem("\(path).crs", "not a CRS GDAL understands: \(error.message)") }
+                do { crs = .fixed(try CRS(text)) } catch { o.problem("crs", "not a CRS GDAL understands: \(error.message)") }
             }
         }
-        let patch = number(o, "patchSize", path, positive: true)
-        let stride = number(o, "stride", path, required: false, positive: true) ?? patch
-        let snap = number(o, "snap", path, required: false, positive: true) ?? stride
-        if let patch, let stride, stride > patch { problem("\(path).stride", "a stride larger than the patch size leaves gaps between patches") }
+        let patch = o.number("patchSize", required: true, positive: true)
+        let stride = o.number("stride", positive: true) ?? patch
+        let snap = o.number("snap", positive: true) ?? stride
+        if let patch, let stride, stride > patch { o.problem("stride", "a stride larger than the patch size leaves gaps between patches") }
         var scope = GridConfig.Scope.area
-        switch string(o, "scope", path, required: false) ?? "area" {
+        switch o.string("scope") ?? "area" {
         case "area": break
         case "scene":
-            let anchor = string(o, "anchor", path) ?? ""
+            let anchor = o.string("anchor", required: true) ?? ""
             if let sensors, !anchor.isEmpty, !sensors.contains(where: { $0.name == anchor }) {
-                problem("\(path).anchor", "no sensor named \"\(anchor)\"")
+                o.problem("anchor", "no sensor named \"\(anchor)\"")
             }
             scope = .scene(anchor: anchor)
-        case let other: problem("\(path).scope", "expected \"area\" or \"scene\", found \"\(other)\"")
+        case let other: o.problem("scope", "expected \"area\" or \"scene\", found \"\(other)\"")
         }
         let area = areaConfig(o["area"], "\(path).area")
         // Default: blocks of about 768 px per side at the finest sensor. Each warp pays a fixed cost
@@ -57,9 +57,9 @@ extension ManifestReader {
         // large patches need few, so that two workers stay busy to the end of a modest area.
         let finest = sensors?.map(\.gsd).min() ?? 1
         let autoCells = patch.map { max(1, min(64, Int((768 / ($0 / finest)).rounded()))) } ?? 4
-        let blockCells = integer(o, "blockCells", path, range: 1...64) ?? autoCells
+        let blockCells = o.integer("blockCells", in: 1...64) ?? autoCells
         // GDAL takes any threshold; past a few pixels the approximation is no longer a resampling.
-        let errorThreshold = number(o, "errorThreshold", path, required: false, range: 0...2) ?? 0
+        let errorThreshold = o.number("errorThreshold", in: 0...2) ?? 0
         if let patch, let stride, let sensors {
             for (i, s) in sensors.enumerated() {
                 for (what, size) in [("patchSize", patch), ("stride", stride)] {
@@ -77,31 +77,31 @@ extension ManifestReader {
                           errorThreshold: errorThreshold)
     }
 
-    mutating func areaConfig(_ v: JSONValue?, _ path: String) -> GridConfig.Area? {
+    func areaConfig(_ v: JSONValue?, _ path: String) -> GridConfig.Area? {
         guard let v else { return .coverage(intersection: true) }
-        guard let o = object(v, path, allowed: ["bbox", "crs", "geojson", "coverage"]) else { return nil }
+        guard let o = object(v, at: path, ManifestSchema.area) else { return nil }
         if let box = o["bbox"] {
             guard case .array(let items) = box, items.count == 4,
                   case .number(let x0) = items[0], case .number(let y0) = items[1], case .number(let x1) = items[2], case .number(let y1) = items[3],
                   [x0, y0, x1, y1].allSatisfy(\.isFinite), x1 > x0, y1 > y0 else {
-                problem("\(path).bbox", "expected [minX, minY, maxX, maxY] with min < max"); return nil
+                o.problem("bbox", "expected [minX, minY, maxX, maxY] with min < max"); return nil
             }
-            let crsText = string(o, "crs", path) ?? ""
+            let crsText = o.string("crs", required: true) ?? ""
             guard let crs = try? CRS(crsText) else {
-                if !crsText.isEmpty { problem("\(path).crs", "not a CRS GDAL understands") }
+                if !crsText.isEmpty { o.problem("crs", "not a CRS GDAL understands") }
                 return nil
             }
             return .bbox(BoundingBox(minX: x0, minY: y0, maxX: x1, maxY: y1), crs: crs)
         }
-        if let file = string(o, "geojson", path, required: false) {
+        if let file = o.string("geojson") {
             let resolved = resolve(file)
-            if !FileManager.default.fileExists(atPath: resolved) { problem("\(path).geojson", "file not found: \(resolved)"); return nil }
+            if !FileManager.default.fileExists(atPath: resolved) { o.problem("geojson", "file not found: \(resolved)"); return nil }
             return .geojson(path: resolved)
         }
-        switch string(o, "coverage", path, required: false) ?? "intersection" {
+        switch o.string("coverage") ?? "intersection" {
         case "intersection": return .coverage(intersection: true)
         case "union": return .coverage(intersection: false)
-        case let other: problem("\(path).coverage", "expected \"intersection\" or \"union\", found \"\(other)\""); return nil
+        case let other: o.problem("coverage", "expected \"intersection\" or \"union\", found \"\(other)\""); return nil
         }
     }
 }

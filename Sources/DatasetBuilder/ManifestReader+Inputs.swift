@@ -4,7 +4,7 @@ import ShardFormat
 
 /// `--input NAME=PATH`: replaces the named sensors' `inputs` before the manifest is read.
 extension ManifestReader {
-    mutating func applyInputOverrides(_ document: JSONValue, _ inputs: [String]) -> JSONValue {
+    func applyInputOverrides(_ document: JSONValue, _ inputs: [String]) -> JSONValue {
         guard !inputs.isEmpty, case .object(var root) = document, case .array(var sensors)? = root["sensors"] else { return document }
         var given: [String: [String]] = [:]
         for (i, spec) in inputs.enumerated() {
