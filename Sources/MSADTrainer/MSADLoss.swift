@@ -84,9 +84,8 @@ public enum MSADDenseLoss {
             return (loss, dza, dzb)
         }
         let (na, ia) = normalize(za), (nb, ib) = normalize(zb)
-        let logits = na.matmul(nb, transposeOther: true).scaled(1 / tau)       // N×N, positives on the diagonal
-        let (loss, g) = Softmax.diagonalCrossEntropyBothWays(logits)
-        let dLogits = g.scaled(1 / tau)
+        let logits = na.matmul(nb, transposeOther: true, alpha: 1 / tau)       // N×N, positives on the diagonal
+        let (loss, dLogits) = Softmax.diagonalCrossEntropyBothWays(logits, gradientScale: 1 / tau)
         let dna = dLogits.matmul(nb), dnb = dLogits.matmul(na, transposeSelf: true)
         return (loss, normalizeBackward(na, ia, dna), normalizeBackward(nb, ib, dnb))
     }

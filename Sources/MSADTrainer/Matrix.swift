@@ -20,9 +20,9 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
         set { values[r * cols + c] = newValue }
     }
 
-    /// `op(self) · op(other)` through OpenBLAS, plus `rowBias` added to every row when given
+    /// `alpha · op(self) · op(other)` through OpenBLAS, plus `rowBias` added to every row when given
     /// (`C` starts as the bias rows and the product is accumulated into it: `beta = 1`).
-    public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false, rowBias: [T]? = nil) -> Matrix {
+    public func matmul(_ other: Matrix, transposeSelf: Bool = false, transposeOther: Bool = false, alpha: T = 1, rowBias: [T]? = nil) -> Matrix {
         let m = transposeSelf ? cols : rows, k = transposeSelf ? rows : cols
         let k2 = transposeOther ? other.cols : other.rows, n = transposeOther ? other.rows : other.cols
         precondition(k == k2, "matmul of \(m)×\(k) by \(k2)×\(n)")
@@ -42,7 +42,7 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
             withBlock { a in other.withBlock { b in
                 let c = MatrixBlock(base: c.baseAddress!, stride: n)
                 Lanes.split(m, parallel: split) { rows in
-                    T.gemm(transA: transposeSelf, transB: transposeOther, m: rows.count, n: n, k: k, alpha: 1,
+                    T.gemm(transA: transposeSelf, transB: transposeOther, m: rows.count, n: n, k: k, alpha: alpha,
                            a: transposeSelf ? a.base + rows.lowerBound : a.base + rows.lowerBound * lda, lda: lda,
                            b: b.base, ldb: ldb, beta: beta, c: c.base + rows.lowerBound * n, ldc: n)
                 }

@@ -47,42 +47,67 @@ enum Softmax {
     }
 
     /// `½ [CE_rows(L, I) + CE_rows(Lᵀ, I)]` for a square `L` whose targets are its diagonal, and its
-    /// gradient `½ [(softmax_rows(L) − I) + (softmax_cols(L) − I)] / N`, without forming `Lᵀ` or `I`
-    /// (msad-dense: N is every token of the batch).
-    static func diagonalCrossEntropyBothWays<T: BLASScalar>(_ logits: Matrix<T>) -> (loss: T, gradient: Matrix<T>) {
+    /// gradient `½ [(softmax_rows(L) − I) + (softmax_cols(L) − I)] / N` times `gradientScale`, without
+    /// forming `Lᵀ` or `I` (msad-dense: N is every token of the batch, ~1,000 and more).
+    ///
+    /// Each exponential is computed once and kept for the gradient. Rows go to the lanes in fixed
+    /// blocks, and the blocks' column maxima and sums are combined in block order, so the result is
+    /// the same for any number of lanes.
+    static func diagonalCrossEntropyBothWays<T: BLASScalar>(_ logits: consuming Matrix<T>, gradientScale: T = 1)
+        -> (loss: T, gradient: Matrix<T>) {
         precondition(logits.rows == logits.cols)
-        let n = logits.rows
-        var rowMax = [T](repeating: -.infinity, count: n), rowSum = [T](repeating: 0, count: n)
-        var colMax = rowMax, colSum = rowSum
-        var g = logits
-        logits.values.withUnsafeBufferPointer { l in
-            for r in 0..<n {
-                for c in 0..<n {
-                    rowMax[r] = max(rowMax[r], l[r * n + c])
-                    colMax[c] = max(colMax[c], l[r * n + c])
+        let n = logits.rows, blockRows = 64, blocks = (n + blockRows - 1) / blockRows
+        let diagonal = (0..<n).map { logits[$0, $0] }
+        var g = logits  // the logits, then exp(l − rowMax), then the gradient
+        var colExp = Matrix<T>(zeros: n, n)
+        var rowMax = Matrix<T>(zeros: 1, n), rowSum = rowMax
+        var colMax = Matrix<T>(zeros: blocks, n), colSum = colMax  // per block, then combined into row 0
+        @Sendable func rows(of block: Int) -> Range<Int> { block * blockRows..<min(n, (block + 1) * blockRows) }
+        g.withMutableBlock { l in colExp.withMutableBlock { e in rowMax.withMutableBlock { rMax in rowSum.withMutableBlock { rSum in
+            colMax.withMutableBlock { cMax in colSum.withMutableBlock { cSum in
+                Lanes.split(blocks) { lane in
+                    for b in lane {
+                        for c in 0..<n { cMax[b, c] = -.infinity }
+                        for r in rows(of: b) {
+                            var top = -T.infinity
+                            for c in 0..<n { let x = l[r, c]; top = max(top, x); cMax[b, c] = max(cMax[b, c], x) }
+                            rMax[0, r] = top
+                        }
+                    }
                 }
-            }
-            for r in 0..<n {
-                for c in 0..<n {
-                    rowSum[r] += T.exp(l[r * n + c] - rowMax[r])
-                    colSum[c] += T.exp(l[r * n + c] - colMax[c])
+                for b in 1..<max(1, blocks) { for c in 0..<n { cMax[0, c] = max(cMax[0, c], cMax[b, c]) } }
+                Lanes.split(blocks) { lane in
+                    for b in lane {
+                        for r in rows(of: b) {
+                            var sum: T = 0
+                            for c in 0..<n {
+                                let x = l[r, c], er = T.exp(x - rMax[0, r]), ec = T.exp(x - cMax[0, c])
+                                l[r, c] = er
+                                e[r, c] = ec
+                                sum += er
+                                cSum[b, c] += ec
+                            }
+                            rSum[0, r] = sum
+                        }
+                    }
                 }
-            }
-        }
+                for b in 1..<max(1, blocks) { for c in 0..<n { cSum[0, c] += cSum[b, c] } }
+                let half = T(0.5) / T(n) * gradientScale
+                Lanes.split(blocks) { lane in
+                    for b in lane {
+                        for r in rows(of: b) {
+                            let inverseRowSum = 1 / rSum[0, r]
+                            for c in 0..<n { l[r, c] = half * (l[r, c] * inverseRowSum + e[r, c] / cSum[0, c]) }
+                            l[r, r] -= half * 2
+                        }
+                    }
+                }
+            } }
+        } } } }
         var loss: T = 0
         for k in 0..<n {
-            let diagonal = logits[k, k]
-            loss += (rowMax[k] + T.log(rowSum[k]) - diagonal) + (colMax[k] + T.log(colSum[k]) - diagonal)
+            loss += (rowMax[0, k] + T.log(rowSum[0, k]) - diagonal[k]) + (colMax[0, k] + T.log(colSum[0, k]) - diagonal[k])
         }
-        let half = T(0.5) / T(n)
-        g.values.withUnsafeMutableBufferPointer { g in
-            for r in 0..<n {
-                for c in 0..<n {
-                    let l = g[r * n + c]
-                    g[r * n + c] = half * (T.exp(l - rowMax[r]) / rowSum[r] + T.exp(l - colMax[c]) / colSum[c] - (r == c ? 2 : 0))
-                }
-            }
-        }
-        return (loss * half, g)
+        return (loss * T(0.5) / T(n), g)
     }
 }

@@ -108,6 +108,36 @@ struct MSADLossTests {
         #expect(MSADDenseLoss.evaluate(za: za, zb: za).loss < loss)
     }
 
+    /// The dense loss splits its N×N logits into blocks of 64 rows on the lanes; 150 tokens give
+    /// two whole blocks and a partial one.
+    @Test("MSAD-dense over several row blocks: loss equals a direct formula, gradients equal finite differences, one lane equals two bit for bit")
+    func denseAcrossBlocks() {
+        var g = SeededRandom(seed: 11)
+        let n = 150, e = 3, tau = 0.1
+        let za = randomMatrix(n, e, &g), zb = randomMatrix(n, e, &g)
+        let before = ComputeThreads.count
+        defer { ComputeThreads.set(before) }
+        ComputeThreads.set(1)
+        let serial = MSADDenseLoss.evaluate(za: za, zb: zb)
+        ComputeThreads.set(2)
+        let parallel = MSADDenseLoss.evaluate(za: za, zb: zb)
+        #expect(parallel.loss == serial.loss && parallel.dza.values == serial.dza.values && parallel.dzb.values == serial.dzb.values)
+        // Direct: cosine logits / τ, cross-entropy of the rows and of the columns against the diagonal.
+        func unit(_ v: [Double]) -> [Double] { let s = v.reduce(0) { $0 + $1 * $1 }.squareRoot(); return v.map { $0 / s } }
+        let a = rows(za).map(unit), b = rows(zb).map(unit)
+        let logits = (0..<n).map { i in (0..<n).map { j in zip(a[i], b[j]).reduce(0) { $0 + $1.0 * $1.1 } / tau } }
+        var direct = 0.0
+        for k in 0..<n {
+            direct += log(logits[k].map(exp).reduce(0, +)) - logits[k][k]
+            direct += log((0..<n).map { exp(logits[$0][k]) }.reduce(0, +)) - logits[k][k]
+        }
+        #expect(abs(serial.loss - direct / Double(2 * n)) < 1e-9 * abs(serial.loss))
+        #expect(maxRelativeError(serial.dza.values, finiteDifferences(za.values) { v in
+            MSADDenseLoss.evaluate(za: Matrix(rows: n, cols: e, values: v), zb: zb).loss }) < 1e-5)
+        #expect(maxRelativeError(serial.dzb.values, finiteDifferences(zb.values) { v in
+            MSADDenseLoss.evaluate(za: za, zb: Matrix(rows: n, cols: e, values: v)).loss }) < 1e-5)
+    }
+
     @Test("Float32 (training precision) agrees with Float64 on the loss and gradients")
     func floatMatchesDouble() {
         var g = SeededRandom(seed: 8)
