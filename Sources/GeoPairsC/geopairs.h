@@ -81,7 +81,8 @@ const char *gp_batch_key(const gp_batch *batch, int64_t i);
 /* B flags: 1 where the sample is padding (a wrap-around repeat or a skipped corrupt record). */
 const uint8_t *gp_batch_padding(const gp_batch *batch);
 /* Per-sample metadata as JSON {"geotransforms": {sensor: [[6 numbers] per sample]}, "attributes":
- * [{...} per sample]}; empty unless the configuration asked for "metadata" / "attributes". */
+ * [{...} per sample]}; empty unless the configuration asked for "metadata" / "attributes"; a
+ * skipped corrupt record's geotransform is an empty list. */
 int gp_batch_metadata(const gp_batch *batch, char **metadata_json);
 /* Gives the batch's memory back to the loader's pool. NULL is ignored. */
 void gp_batch_release(gp_batch *batch);

@@ -31,7 +31,8 @@ public struct RemoteStorage: DatasetStorage {
 
     public func path(of file: String) -> String { location + "/" + file }
 
-    func gdalPath(of file: String) -> String { root + "/" + file }
+    /// The GDAL path (`/vsis3/…`) of a file of the dataset.
+    public func gdalPath(of file: String) -> String { root + "/" + file }
 
     public func contents(of file: String, maxBytes: Int) throws -> [UInt8]? {
         let name = path(of: file)

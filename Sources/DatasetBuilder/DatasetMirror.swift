@@ -1,5 +1,8 @@
-/// A copy of a dataset being written somewhere else, such as a bucket: ``DatasetWriter`` builds in
-/// a local staging directory and hands each shard over as it completes, then its journal line,
+import ShardFormat
+
+/// A copy of a dataset being written somewhere else, such as a bucket: a resumable build
+/// (``ResumableDatasetWriter``) writes shards with ShardFormat's `DatasetWriter` in a local
+/// staging directory and hands each one over as it completes, then its journal line,
 /// and `dataset.json` last, so the copy is finished exactly when its `dataset.json` exists.
 ///
 /// The copy's journal is the truth about progress: a rerun (on any machine) takes it from the copy

@@ -1,5 +1,6 @@
 import Foundation
 import GeoRaster
+import ObjectStore
 import ShardFormat
 
 /// A dataset written into object storage (`build-dataset build --out s3://…`): each shard is
