@@ -13,6 +13,9 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable where Self.Stride == S
                      a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
                      beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
     static func exp(_ x: Self) -> Self
+    /// `exp` of every element, in place: the element-wise passes' bulk form (Float: a vectorised
+    /// loop, ``VectorExp``).
+    static func expInPlace(_ x: UnsafeMutableBufferPointer<Self>)
     static func log(_ x: Self) -> Self
     static func tanh(_ x: Self) -> Self
 }
@@ -24,6 +27,7 @@ extension Float: BLASScalar {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
     public static func exp(_ x: Float) -> Float { Glibc.expf(x) }
+    public static func expInPlace(_ x: UnsafeMutableBufferPointer<Float>) { VectorExp.expInPlace(x) }
     public static func log(_ x: Float) -> Float { Glibc.logf(x) }
     public static func tanh(_ x: Float) -> Float { Glibc.tanhf(x) }
 }
@@ -35,6 +39,9 @@ extension Double: BLASScalar {
                     blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
     public static func exp(_ x: Double) -> Double { Glibc.exp(x) }
+    public static func expInPlace(_ x: UnsafeMutableBufferPointer<Double>) {
+        for i in x.indices { x[i] = Glibc.exp(x[i]) }
+    }
     public static func log(_ x: Double) -> Double { Glibc.log(x) }
     public static func tanh(_ x: Double) -> Double { Glibc.tanh(x) }
 }

@@ -11,16 +11,23 @@ public enum GELU {
     /// The output and each element's gate `σ(2z)`, which ``backward(_:_:gate:)`` reuses.
     public static func forwardSavingGate<T: BLASScalar>(_ x: Matrix<T>) -> (y: Matrix<T>, gate: [T]) {
         let (k, a): (T, T) = constants()
-        var y = x.values, gate = x.values
-        y.withUnsafeMutableBufferPointer { y in
-            gate.withUnsafeMutableBufferPointer { gate in
-                for i in gate.indices {
-                    let v = y[i]
-                    let s = 1 / (1 + T.exp(-2 * k * (v + a * v * v * v)))
-                    gate[i] = s
-                    y[i] = v * s
+        let count = x.values.count
+        var y: [T] = []
+        // e^(−2z) of every element in one bulk pass (vectorised for Float), then the gate and output.
+        let gate = [T](unsafeUninitializedCapacity: count) { gate, initialized in
+            x.values.withUnsafeBufferPointer { x in
+                for i in 0..<count { let v = x[i]; gate[i] = -2 * k * (v + a * v * v * v) }
+                T.expInPlace(gate)
+                y = [T](unsafeUninitializedCapacity: count) { y, done in
+                    for i in 0..<count {
+                        let s = 1 / (1 + gate[i])
+                        gate[i] = s
+                        y[i] = x[i] * s
+                    }
+                    done = count
                 }
             }
+            initialized = count
         }
         return (Matrix(rows: x.rows, cols: x.cols, values: y), gate)
     }

@@ -11,8 +11,10 @@ enum Softmax {
         for r in 0..<rows {
             let row = UnsafeMutableBufferPointer(start: block.base + r * block.stride, count: cols)
             let top = row.max()!
+            for c in row.indices { row[c] -= top }
+            T.expInPlace(row)
             var sum: T = 0
-            for c in row.indices { row[c] = T.exp(row[c] - top); sum += row[c] }
+            for c in row.indices { sum += row[c] }
             let inverse = 1 / sum
             for c in row.indices { row[c] *= inverse }
         }
@@ -79,14 +81,11 @@ enum Softmax {
                 Lanes.split(blocks) { lane in
                     for b in lane {
                         for r in rows(of: b) {
+                            for c in 0..<n { e[r, c] = l[r, c] - cMax[0, c]; l[r, c] -= rMax[0, r] }
+                            T.expInPlace(UnsafeMutableBufferPointer(start: l.base + r * l.stride, count: n))
+                            T.expInPlace(UnsafeMutableBufferPointer(start: e.base + r * e.stride, count: n))
                             var sum: T = 0
-                            for c in 0..<n {
-                                let x = l[r, c], er = T.exp(x - rMax[0, r]), ec = T.exp(x - cMax[0, c])
-                                l[r, c] = er
-                                e[r, c] = ec
-                                sum += er
-                                cSum[b, c] += ec
-                            }
+                            for c in 0..<n { sum += l[r, c]; cSum[b, c] += e[r, c] }
                             rSum[0, r] = sum
                         }
                     }
