@@ -65,9 +65,9 @@ public enum BuildExecutor {
             throw PlanError(problems: ["--part writes part folders on a local or shared file system; give a local --out (then upload the merged dataset)"])
         }
         let writer = try ResumableDatasetWriter(directory: remote ? staging ?? defaultStaging(for: output) : output,
-                                       sensors: schemas(plan, warpOptions: warpOptions), sharding: manifest.sharding,
-                                       fingerprint: buildFingerprint + (part.map { "/part\($0.index)" } ?? ""), restart: restart,
-                                       mirror: remote ? BucketMirror(location: output) : nil)
+                                                sensors: schemas(plan, warpOptions: warpOptions), sharding: manifest.sharding,
+                                                fingerprint: buildFingerprint + (part.map { "/part\($0.index)" } ?? ""), restart: restart,
+                                                mirror: remote ? BucketMirror(location: output) : nil)
         writer.onShardCompleted = onShardCompleted
         let resumeFrom = min(max(writer.resumePosition, blocks.lowerBound), blocks.upperBound)
         let resumed = writer.resumedRecordCount

@@ -25,8 +25,8 @@ extension ManifestReader {
             guard let o = object(item, at: p, ManifestSchema.attributeSource) else { continue }
             let sensor = o.string("sensor", required: true), file = o.string("file", required: true)
             let fields = o.strings("fields") ?? []
-            if fields.isEmpty { problem("\(p).fields", "expected the names of the JSON fields to copy") }
-            if let sensor, let sensors, !sensors.contains(where: { $0.name == sensor }) { problem("\(p).sensor", "no sensor named \"\(sensor)\"") }
+            if fields.isEmpty { o.problem("fields", "expected the names of the JSON fields to copy") }
+            if let sensor, let sensors, !sensors.contains(where: { $0.name == sensor }) { o.problem("sensor", "no sensor named \"\(sensor)\"") }
             if let sensor, let file { out.append(AttributeSource(sensor: sensor, file: file, fields: fields)) }
         }
         return out

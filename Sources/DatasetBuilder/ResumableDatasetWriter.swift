@@ -12,6 +12,7 @@ import ShardFormat
 /// is published as it completes, and the mirror's journal decides what a rerun keeps.
 public final class ResumableDatasetWriter {
     public let directory: String
+    private let output: ClaimedOutput
     private let writer: DatasetWriter
     private var journal: BuildJournal
     private let completedKeys: Set<String>
@@ -38,6 +39,7 @@ public final class ResumableDatasetWriter {
         self.directory = directory
         self.mirror = mirror
         let output = try ClaimedOutput(directory: directory, discardingEarlierDataset: restart)
+        self.output = output
         if restart { try mirror?.clear() }
         if let mirror, try mirror.hasFinishedDataset() {
             throw ShardError(.outputInUse, file: mirror.location, message: "already holds a finished dataset")
@@ -112,7 +114,7 @@ public final class ResumableDatasetWriter {
         // Records of still-open shards would be lost in a crash: a resume must redo them.
         let line = try journal.append(shard, resumePosition: firstPositions.values.reduce(currentPosition, min), directory: directory)
         if let mirror {
-            let local = (directory as NSString).appendingPathComponent(shard.info.file)
+            let local = output.path(shard.info.file)
             try mirror.publish(shard: local, info: shard.info, journalLine: line, number: journal.shards.count)
             try? FileManager.default.removeItem(atPath: local)
         }

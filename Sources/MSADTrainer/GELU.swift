@@ -12,21 +12,16 @@ public enum GELU {
     public static func forwardSavingGate<T: BLASScalar>(_ x: Matrix<T>) -> (y: Matrix<T>, gate: [T]) {
         let (k, a): (T, T) = constants()
         let count = x.values.count
-        var y: [T] = []
-        // e^(−2z) of every element in one bulk pass (vectorised for Float), then the gate and output.
         let gate = [T](unsafeUninitializedCapacity: count) { gate, initialized in
             x.values.withUnsafeBufferPointer { x in
                 for i in 0..<count { let v = x[i]; gate[i] = -2 * k * (v + a * v * v * v) }
-                T.expInPlace(gate)
-                y = [T](unsafeUninitializedCapacity: count) { y, done in
-                    for i in 0..<count {
-                        let s = 1 / (1 + gate[i])
-                        gate[i] = s
-                        y[i] = x[i] * s
-                    }
-                    done = count
-                }
             }
+            T.expInPlace(gate)  // e^(−2z) in one bulk pass (vectorised for Float)
+            for i in 0..<count { gate[i] = 1 / (1 + gate[i]) }
+            initialized = count
+        }
+        let y = [T](unsafeUninitializedCapacity: count) { y, initialized in
+            x.values.withUnsafeBufferPointer { x in for i in 0..<count { y[i] = x[i] * gate[i] } }
             initialized = count
         }
         return (Matrix(rows: x.rows, cols: x.cols, values: y), gate)
