@@ -20,24 +20,11 @@ public protocol PartVisitor {
 }
 
 extension CompositeLayer {
-    public func appendParameters(to out: inout [Scalar]) {
-        var appender = Appender<Scalar>()
-        swap(&appender.out, &out)          // append in place: no copy of what is already there
-        var layer = self
-        layer.visitParts(&appender)
-        swap(&appender.out, &out)
-    }
-
-    public mutating func load(_ values: ArraySlice<Scalar>) {
-        var loader = Loader<Scalar>(rest: values)
-        visitParts(&loader)
-    }
-
-    public var parameterCount: Int {
-        var counter = Counter<Scalar>()
-        var layer = self
-        layer.visitParts(&counter)
-        return counter.count
+    public mutating func forEachParameterArray(_ body: (inout [Scalar]) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            var walker = ArrayWalker<Scalar>(body: body)
+            visitParts(&walker)
+        }
     }
 
     public var decayFlags: [Bool] {
@@ -61,33 +48,12 @@ extension CompositeLayer {
     }
 }
 
-private struct Appender<Scalar: BLASScalar>: PartVisitor {
-    var out: [Scalar] = []
+private struct ArrayWalker<Scalar: BLASScalar>: PartVisitor {
+    let body: (inout [Scalar]) -> Void
     mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
-        layer.appendParameters(to: &out)
+        layer.forEachParameterArray(body)
     }
-    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) { out += values }
-}
-
-private struct Counter<Scalar: BLASScalar>: PartVisitor {
-    var count = 0
-    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
-        count += layer.parameterCount
-    }
-    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) { count += values.count }
-}
-
-private struct Loader<Scalar: BLASScalar>: PartVisitor {
-    var rest: ArraySlice<Scalar>
-    mutating func visit<L: Parameters & NamedParameters>(_ name: String, _ layer: inout L) where L.Scalar == Scalar {
-        layer.load(rest)
-        rest = rest.dropFirst(layer.parameterCount)
-    }
-    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) {
-        let count = values.count
-        values = Array(rest.prefix(count))
-        rest = rest.dropFirst(count)
-    }
+    mutating func visit(_ name: String, values: inout [Scalar], shape: [Int]) { body(&values) }
 }
 
 private struct DecayCollector<Scalar: BLASScalar>: PartVisitor {

@@ -53,3 +53,16 @@ enum Lanes {
         func values() -> [R] { slots.map { $0! } }
     }
 }
+
+/// A pointer handed to the lanes of a pass, each of which touches only its own elements.
+struct LanePointer<Element>: @unchecked Sendable {
+    let base: UnsafeMutablePointer<Element>
+
+    init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+    init(_ base: UnsafePointer<Element>) { self.base = UnsafeMutablePointer(mutating: base) }
+
+    subscript(i: Int) -> Element {
+        get { base[i] }
+        nonmutating set { base[i] = newValue }
+    }
+}

@@ -25,24 +25,17 @@ public struct Linear<T: BLASScalar>: Parameters, Sendable {
         var db = [T](repeating: 0, count: bias.count)
         db.withUnsafeMutableBufferPointer { db in
             dy.values.withUnsafeBufferPointer { d in
-                for r in 0..<dy.rows { for c in 0..<dy.cols { db[c] += d[r * dy.cols + c] } }
+                guard let d = d.baseAddress, let db = db.baseAddress else { return }
+                VectorSums.addRows(of: d, rows: dy.rows, count: dy.cols, to: db)
             }
         }
         return (dy.matmul(weight, transposeOther: true), Linear(weight: x.matmul(dy, transposeSelf: true), bias: db))
     }
 
-    public func appendParameters(to out: inout [T]) {
-        out += weight.values
-        out += bias
+    public mutating func forEachParameterArray(_ body: (inout [T]) -> Void) {
+        body(&weight.values)
+        body(&bias)
     }
-
-    public var parameterCount: Int { weight.values.count + bias.count }
 
     public var decayFlags: [Bool] { [Bool](repeating: true, count: weight.values.count) + [Bool](repeating: false, count: bias.count) }
-
-    public mutating func load(_ values: ArraySlice<T>) {
-        let n = weight.values.count
-        weight.values = Array(values.prefix(n))
-        bias = Array(values.dropFirst(n).prefix(bias.count))
-    }
 }

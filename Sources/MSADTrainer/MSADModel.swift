@@ -72,18 +72,10 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
         return (loss, gradient)
     }
 
-    public func appendParameters(to out: inout [T]) {
-        for part in encoders { part.appendParameters(to: &out) }
-        for part in heads { part.appendParameters(to: &out) }
+    public mutating func forEachParameterArray(_ body: (inout [T]) -> Void) {
+        for i in encoders.indices { encoders[i].forEachParameterArray(body) }
+        for i in heads.indices { heads[i].forEachParameterArray(body) }
     }
-
-    public var parameterCount: Int { (encoders.map(\.parameterCount) + heads.map(\.parameterCount)).reduce(0, +) }
 
     public var decayFlags: [Bool] { encoders.flatMap(\.decayFlags) + heads.flatMap(\.decayFlags) }
-
-    public mutating func load(_ values: ArraySlice<T>) {
-        var rest = values
-        for i in encoders.indices { encoders[i].load(rest); rest = rest.dropFirst(encoders[i].parameterCount) }
-        for i in heads.indices { heads[i].load(rest); rest = rest.dropFirst(heads[i].parameterCount) }
-    }
 }

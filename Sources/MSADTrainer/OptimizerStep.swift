@@ -12,13 +12,11 @@ public enum OptimizerStep {
     public static func take(model: inout MSADModel<Float>, optimizer: inout AdamW<Float>, pixels: [Matrix<Float>], records: Int,
                             usable: [[Bool]]? = nil, learningRate: Float, clipNorm: Float, decay: [Bool])
         -> (loss: Float, gradientNorm: Float, gradient: MSADModel<Float>) {
+        HeapTuning.applied
         let (loss, gradient) = model.lossAndGradient(pixels, records: records, usable: usable)
-        var gradients = gradient.flattened
-        let norm = clipGlobalNorm(&gradients, maxNorm: clipNorm)
+        let (norm, scale) = clippingScale(gradient, maxNorm: clipNorm)
         guard loss.isFinite, norm.isFinite else { return (loss, norm, gradient) }
-        var parameters = model.flattened
-        optimizer.update(&parameters, gradients: gradients, decay: decay, learningRate: learningRate)
-        model.load(parameters[...])
+        optimizer.update(&model, gradient: gradient, gradientScale: scale, decay: decay, learningRate: learningRate)
         return (loss, norm, gradient)
     }
 

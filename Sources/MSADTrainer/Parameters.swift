@@ -1,27 +1,50 @@
-/// A set of trainable parameters that can be read and written as one flat vector (for optimisers,
-/// checkpoints and finite-difference checks). A gradient is a value of the same type.
+/// A set of trainable parameters, stored as a fixed sequence of arrays that can be read and updated
+/// in place (by the optimiser) or as one flat vector (for checkpoints and finite-difference checks).
+/// A gradient is a value of the same type.
 public protocol Parameters<Scalar> {
     associatedtype Scalar: BLASScalar
-    /// Appends every parameter, in a fixed order (one pass, no intermediate arrays).
-    func appendParameters(to out: inout [Scalar])
-    /// Sets every parameter from `values` (same order and count as ``flattened``).
-    mutating func load(_ values: ArraySlice<Scalar>)
+    /// Calls `body` with each parameter array, in a fixed order; `body` may change values but not counts.
+    mutating func forEachParameterArray(_ body: (inout [Scalar]) -> Void)
     /// Per parameter, whether AdamW applies weight decay (weights yes; biases, norms and position
     /// embeddings no).
     var decayFlags: [Bool] { get }
-    /// How many parameters there are, without materialising them (loading a model asks this of
-    /// every part at every step).
-    var parameterCount: Int { get }
 }
 
 extension Parameters {
-    /// Every parameter, in the order of ``appendParameters(to:)``.
+    /// Appends every parameter, in the order of ``forEachParameterArray(_:)``.
+    public func appendParameters(to out: inout [Scalar]) {
+        var walked = self   // shares the arrays' storage: reading them copies nothing
+        walked.forEachParameterArray { out += $0 }
+    }
+
+    /// Every parameter, in the order of ``forEachParameterArray(_:)``.
     public var flattened: [Scalar] {
         var out: [Scalar] = []
         appendParameters(to: &out)
         return out
     }
 
-    /// Counted by flattening; layers override it with a count of their arrays.
-    public var parameterCount: Int { flattened.count }
+    /// The parameter arrays, in order (sharing storage with this value's arrays).
+    public var parameterArrays: [[Scalar]] {
+        var walked = self, arrays: [[Scalar]] = []
+        walked.forEachParameterArray { arrays.append($0) }
+        return arrays
+    }
+
+    /// How many parameters there are, without materialising them.
+    public var parameterCount: Int {
+        var walked = self, count = 0
+        walked.forEachParameterArray { count += $0.count }
+        return count
+    }
+
+    /// Sets every parameter from `values` (same order and count as ``flattened``).
+    public mutating func load(_ values: ArraySlice<Scalar>) {
+        var rest = values
+        forEachParameterArray { array in
+            let count = array.count
+            array = Array(rest.prefix(count))
+            rest = rest.dropFirst(count)
+        }
+    }
 }

@@ -32,18 +32,26 @@ struct LayerGradientTests {
         #expect(abs(y.values[0]) < 1e-12 && abs(y.values[1] - 0.8411919906) < 1e-9)
     }
 
-    @Test("LayerNorm: input, γ and β")
+    @Test("LayerNorm: input, γ and β (19 features: two whole blocks of the vectorised sums and a tail)")
     func layerNorm() {
         var g = SeededRandom(seed: 3)
-        var norm = LayerNorm<Double>(features: 7)
-        norm.gamma = (0..<7).map { _ in Double.random(in: 0.5...1.5, using: &g) }
-        norm.beta = (0..<7).map { _ in Double.random(in: -0.5...0.5, using: &g) }
-        let x = randomMatrix(3, 7, &g, scale: 2), w = randomMatrix(3, 7, &g)
+        let features = 19
+        var norm = LayerNorm<Double>(features: features)
+        norm.gamma = (0..<features).map { _ in Double.random(in: 0.5...1.5, using: &g) }
+        norm.beta = (0..<features).map { _ in Double.random(in: -0.5...0.5, using: &g) }
+        let x = randomMatrix(3, features, &g, scale: 2), w = randomMatrix(3, features, &g)
         let (dx, grad) = norm.backward(x, w)
         #expect(maxRelativeError(dx.values, finiteDifferences(x.values) { v in
-            weightedSum(norm.forward(Matrix(rows: 3, cols: 7, values: v)), w) }) < 1e-6)
+            weightedSum(norm.forward(Matrix(rows: 3, cols: features, values: v)), w) }) < 1e-6)
         #expect(maxRelativeError(grad.flattened, finiteDifferences(norm.flattened) { p in
             var l = norm; l.load(p[...]); return weightedSum(l.forward(x), w) }) < 1e-6)
+        // (y − β)/γ is the normalised row: mean 0, variance var/(var + ε) ≈ 1.
+        let y = norm.forward(x)
+        for r in 0..<3 {
+            let z = (0..<features).map { (y[r, $0] - norm.beta[$0]) / norm.gamma[$0] }
+            #expect(abs(z.reduce(0, +) / Double(features)) < 1e-12)
+            #expect(abs(z.map { $0 * $0 }.reduce(0, +) / Double(features) - 1) < 1e-4)
+        }
     }
 
     @Test("Projection head (Linear → GELU → Linear, + first Linear, LayerNorm)")

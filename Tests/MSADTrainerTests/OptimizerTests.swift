@@ -36,14 +36,40 @@ struct OptimizerTests {
         #expect(abs(s.rate(at: 110) - 1e-5) < 1e-15)
     }
 
-    @Test("Global-norm clipping scales all gradients together")
+    @Test("Global-norm clipping: the norm over every parameter array, and the factor that brings it to the limit")
     func clipping() {
-        var g: [Double] = [3, 4]
-        #expect(clipGlobalNorm(&g, maxNorm: 1) == 5)
-        #expect(abs(g[0] - 0.6) < 1e-12 && abs(g[1] - 0.8) < 1e-12)
-        var small: [Double] = [0.3, 0.4]
-        clipGlobalNorm(&small, maxNorm: 1)
-        #expect(small == [0.3, 0.4])
+        let gradient = Linear<Double>(weight: Matrix(rows: 1, cols: 1, values: [3]), bias: [4])
+        let (norm, scale) = clippingScale(gradient, maxNorm: 1)
+        #expect(norm == 5 && abs(scale - 0.2) < 1e-15)
+        let small = Linear<Double>(weight: Matrix(rows: 1, cols: 1, values: [0.3]), bias: [0.4])
+        #expect(clippingScale(small, maxNorm: 1).scale == 1)
+        // Long arrays go through the vectorised sum: same norm as the plain formula.
+        var g = SeededRandom(seed: 5)
+        let long = Linear<Double>(weight: Matrix(rows: 7, cols: 11, values: (0..<77).map { _ in Double.random(in: -1...1, using: &g) }),
+                                  bias: (0..<11).map { _ in Double.random(in: -1...1, using: &g) })
+        let direct = long.flattened.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(abs(clippingScale(long, maxNorm: 1).norm - direct) < 1e-12 * direct)
+    }
+
+    @Test("AdamW's in-place update of a model equals the flat update with the scaled gradient, bit for bit")
+    func inPlaceUpdate() {
+        var g = SeededRandom(seed: 8)
+        // Large enough that the biggest array is split over two lanes.
+        var model = ProjectionHead<Float>(inputs: 300, outputs: 256, generator: &g)
+        var flat = model.flattened
+        var gradient = model
+        gradient.load((0..<flat.count).map { _ in Float.random(in: -1...1, using: &g) }[...])
+        let decay = model.decayFlags
+        var inPlace = AdamW<Float>(parameterCount: flat.count), flatOptimizer = inPlace
+        let before = ComputeThreads.count
+        defer { ComputeThreads.set(before) }
+        ComputeThreads.set(2)
+        for _ in 0..<3 {
+            inPlace.update(&model, gradient: gradient, gradientScale: 0.25, decay: decay, learningRate: 1e-2)
+            flatOptimizer.update(&flat, gradients: gradient.flattened.map { $0 * 0.25 }, decay: decay, learningRate: 1e-2)
+        }
+        #expect(model.flattened == flat)
+        #expect(inPlace == flatOptimizer)
     }
 
     @Test("Training the projection heads with AdamW lowers the MSAD loss on paired data")
@@ -72,7 +98,8 @@ struct OptimizerTests {
             let (za, zb) = batchPair(&g)
             let r = objective.evaluate(za: za, zb: zb, batch: batch, tokens: tokens, headA: headA, headB: headB)
             var gradients = r.headA.flattened + r.headB.flattened
-            clipGlobalNorm(&gradients, maxNorm: 1)
+            let norm = gradients.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if norm > 1 { gradients = gradients.map { $0 / norm } }
             optimizer.update(&parameters, gradients: gradients, decay: decay, learningRate: 3e-3)
             headA.load(parameters[0..<na])
             headB.load(parameters[na...])
