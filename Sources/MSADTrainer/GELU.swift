@@ -32,12 +32,15 @@ public enum GELU {
     public static func backward<T: BLASScalar>(_ x: Matrix<T>, _ dy: Matrix<T>, gate saved: [T]? = nil) -> Matrix<T> {
         let (k, a): (T, T) = constants()
         let gate = saved ?? forwardSavingGate(x).gate
+        precondition(x.values.count == dy.values.count && gate.count == dy.values.count)
         var dx = dy.values
         x.values.withUnsafeBufferPointer { x in
-            dx.withUnsafeMutableBufferPointer { dx in
-                for i in gate.indices {
-                    let v = x[i], s = gate[i]
-                    dx[i] *= s + 2 * v * s * (1 - s) * k * (1 + 3 * a * v * v)
+            gate.withUnsafeBufferPointer { gate in
+                dx.withUnsafeMutableBufferPointer { dx in
+                    for i in 0..<dx.count {
+                        let v = x[i], s = gate[i]
+                        dx[i] *= s + 2 * v * s * (1 - s) * k * (1 + 3 * a * v * v)
+                    }
                 }
             }
         }

@@ -53,11 +53,16 @@ public struct MSADObjective<T: BLASScalar>: Sendable {
         var loss: T = 0
         let positions = (0..<tokens).map { i in (0..<batch).map { $0 * tokens + i }.filter { usable?[$0] ?? true } }.filter { $0.count >= 2 }
         let share = 1 / T(max(1, positions.count))
-        for rows in positions {
-            let (l, da, db) = MSADLoss.pair(pa.gatherRows(rows), pb.gatherRows(rows), temperature: temperature, smoothing: smoothing)
+        // Positions are independent and own disjoint rows: they run on the lanes, and their results
+        // are added in position order.
+        let (temperature, smoothing) = (temperature, smoothing)
+        let pairs = Lanes.map(positions.count) { i in
+            MSADLoss.pair(pa.gatherRows(positions[i]), pb.gatherRows(positions[i]), temperature: temperature, smoothing: smoothing)
+        }
+        for (rows, (l, da, db)) in zip(positions, pairs) {
             loss += l * share
-            dpa.scatterAddRows(rows, da.scaled(share))
-            dpb.scatterAddRows(rows, db.scaled(share))
+            dpa.scatterAddRows(rows, da, scale: share)
+            dpb.scatterAddRows(rows, db, scale: share)
         }
         let (dza, ga) = headA.backward(za, dpa)
         let (dzb, gb) = headB.backward(zb, dpb)
@@ -94,11 +99,14 @@ public enum MSADDenseLoss {
     static func normalize<T: BLASScalar>(_ z: Matrix<T>) -> (Matrix<T>, [T]) {
         var out = z
         var inverse = [T](repeating: 0, count: z.rows)
-        for r in 0..<z.rows {
-            var s: T = 0
-            for c in 0..<z.cols { s += z[r, c] * z[r, c] }
-            inverse[r] = 1 / max(s.squareRoot(), T(1e-12))
-            for c in 0..<z.cols { out[r, c] = z[r, c] * inverse[r] }
+        let cols = z.cols
+        guard z.rows > 0, cols > 0 else { return (out, inverse) }
+        out.withMutableBlock { x in
+            for r in 0..<z.rows {
+                let row = x.base + r * cols
+                inverse[r] = 1 / max(VectorSums.dot(row, row, count: cols).squareRoot(), T(1e-12))
+                for c in 0..<cols { row[c] *= inverse[r] }
+            }
         }
         return (out, inverse)
     }
@@ -106,10 +114,16 @@ public enum MSADDenseLoss {
     /// `dz = (dn − n (n·dn)) / ‖z‖`.
     static func normalizeBackward<T: BLASScalar>(_ n: Matrix<T>, _ inverse: [T], _ dn: Matrix<T>) -> Matrix<T> {
         var dz = dn
-        for r in 0..<n.rows {
-            var dot: T = 0
-            for c in 0..<n.cols { dot += n[r, c] * dn[r, c] }
-            for c in 0..<n.cols { dz[r, c] = (dn[r, c] - n[r, c] * dot) * inverse[r] }
+        let cols = n.cols
+        guard n.rows > 0, cols > 0 else { return dz }
+        n.withBlock { n in
+            dz.withMutableBlock { dz in
+                for r in 0..<inverse.count {
+                    let (nr, dr) = (n.base + r * cols, dz.base + r * cols)
+                    let dot = VectorSums.dot(nr, dr, count: cols)
+                    for c in 0..<cols { dr[c] = (dr[c] - nr[c] * dot) * inverse[r] }
+                }
+            }
         }
         return dz
     }

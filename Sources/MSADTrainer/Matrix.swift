@@ -81,17 +81,31 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
 
     /// The rows `indices`, in that order.
     public func gatherRows(_ indices: [Int]) -> Matrix {
-        var out = Matrix(zeros: indices.count, cols)
-        for (i, r) in indices.enumerated() {
-            for c in 0..<cols { out[i, c] = self[r, c] }
+        let cols = cols
+        let values = [T](unsafeUninitializedCapacity: indices.count * cols) { out, initialized in
+            self.values.withUnsafeBufferPointer { x in
+                for (i, r) in indices.enumerated() {
+                    precondition(r >= 0 && r < rows, "row \(r) of a \(rows)-row matrix")
+                    (out.baseAddress! + i * cols).initialize(from: x.baseAddress! + r * cols, count: cols)
+                }
+            }
+            initialized = indices.count * cols
         }
-        return out
+        return Matrix(rows: indices.count, cols: cols, values: values)
     }
 
-    /// Adds `other`'s rows into rows `indices` (the adjoint of ``gatherRows(_:)``).
-    public mutating func scatterAddRows(_ indices: [Int], _ other: Matrix) {
-        for (i, r) in indices.enumerated() {
-            for c in 0..<cols { self[r, c] += other[i, c] }
+    /// Adds `other`'s rows into rows `indices` (the adjoint of ``gatherRows(_:)``), each row times `scale`.
+    public mutating func scatterAddRows(_ indices: [Int], _ other: Matrix, scale: T = 1) {
+        precondition(other.rows == indices.count && other.cols == cols)
+        let (rows, cols) = (rows, cols)
+        values.withUnsafeMutableBufferPointer { x in
+            other.values.withUnsafeBufferPointer { o in
+                for (i, r) in indices.enumerated() {
+                    precondition(r >= 0 && r < rows, "row \(r) of a \(rows)-row matrix")
+                    let (to, from) = (x.baseAddress! + r * cols, o.baseAddress! + i * cols)
+                    for c in 0..<cols { to[c] += scale * from[c] }
+                }
+            }
         }
     }
 }
