@@ -75,10 +75,17 @@ public struct MSADObjective<T: BLASScalar>: Sendable {
 /// other token of sensor b in the batch (other positions of the same record included) is a negative;
 /// both directions are averaged. Default τ = 0.1.
 public enum MSADDenseLoss {
-    /// - Parameter usable: per row, whether the token counts in both sensors (``TokenValidity``);
-    ///   `nil`: all. Tokens that do not count are neither positives nor negatives.
+    /// The smallest temperature: the logits span `[−1/τ, 1/τ]`, and their softmax keeps every
+    /// `exp(l − 1/τ)` a normal Float only while that span is at most 80.
+    public static let minimumTemperature = 0.025
+
+    /// - Parameters:
+    ///   - temperature: τ, at least ``minimumTemperature``.
+    ///   - usable: per row, whether the token counts in both sensors (``TokenValidity``); `nil`: all.
+    ///     Tokens that do not count are neither positives nor negatives.
     public static func evaluate<T: BLASScalar>(za: Matrix<T>, zb: Matrix<T>, temperature tau: T = T(0.1), usable: [Bool]? = nil)
         -> (loss: T, dza: Matrix<T>, dzb: Matrix<T>) {
+        precondition(tau >= T(minimumTemperature), "msad-dense's temperature is at least \(minimumTemperature)")
         if let usable, usable.contains(false) {
             let rows = usable.indices.filter { usable[$0] }
             var dza = Matrix<T>(zeros: za.rows, za.cols), dzb = Matrix<T>(zeros: zb.rows, zb.cols)
@@ -90,7 +97,7 @@ public enum MSADDenseLoss {
         }
         let (na, ia) = normalize(za), (nb, ib) = normalize(zb)
         let logits = na.matmul(nb, transposeOther: true, alpha: 1 / tau)       // N×N, positives on the diagonal
-        let (loss, dLogits) = Softmax.diagonalCrossEntropyBothWays(logits, gradientScale: 1 / tau)
+        let (loss, dLogits) = Softmax.diagonalCrossEntropyBothWays(logits, bound: 1 / tau, gradientScale: 1 / tau)
         let dna = dLogits.matmul(nb), dnb = dLogits.matmul(na, transposeSelf: true)
         return (loss, normalizeBackward(na, ia, dna), normalizeBackward(nb, ib, dnb))
     }

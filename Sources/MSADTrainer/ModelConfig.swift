@@ -70,6 +70,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if depth < 0 { return "depth must be 0 or more" }
         if projection < 1 { return "projection must be positive" }
         if !(temperature > 0) { return "temperature must be positive" }
+        if loss == .msadDense, temperature < MSADDenseLoss.minimumTemperature {
+            return "temperature must be at least \(MSADDenseLoss.minimumTemperature) for msad-dense"
+        }
         if !(0..<1).contains(smoothing) { return "smoothing must be in [0, 1)" }
         guard let count = parameterCount, count <= Self.maxParameters else {
             return "the model would have more than \(Self.maxParameters) parameters"

@@ -52,60 +52,50 @@ enum Softmax {
     /// gradient `½ [(softmax_rows(L) − I) + (softmax_cols(L) − I)] / N` times `gradientScale`, without
     /// forming `Lᵀ` or `I` (msad-dense: N is every token of the batch, ~1,000 and more).
     ///
-    /// Each exponential is computed once and kept for the gradient. Rows go to the lanes in fixed
-    /// blocks, and the blocks' column maxima and sums are combined in block order, so the result is
-    /// the same for any number of lanes.
-    static func diagonalCrossEntropyBothWays<T: BLASScalar>(_ logits: consuming Matrix<T>, gradientScale: T = 1)
+    /// Every logit must lie in `[bound − 80, bound]` (msad-dense's logits are cosines over τ, so
+    /// `bound = 1/τ` with τ ≥ 0.025). Then one shift serves rows and columns alike: each
+    /// `exp(l − bound)` is at least e^−80, a normal Float, so it is computed once and feeds the row
+    /// sums, the column sums and the gradient (with a row maximum and a column maximum, each element
+    /// needed two exponentials and a second N×N matrix). Rows go to the lanes in fixed blocks whose
+    /// column sums are added in block order, so the result is the same for any number of lanes.
+    static func diagonalCrossEntropyBothWays<T: BLASScalar>(_ logits: consuming Matrix<T>, bound: T, gradientScale: T = 1)
         -> (loss: T, gradient: Matrix<T>) {
         precondition(logits.rows == logits.cols)
         let n = logits.rows, blockRows = 64, blocks = (n + blockRows - 1) / blockRows
+        guard n > 0 else { return (0, logits) }
         let diagonal = (0..<n).map { logits[$0, $0] }
-        var g = logits  // the logits, then exp(l − rowMax), then the gradient
-        var colExp = Matrix<T>(zeros: n, n)
-        var rowMax = Matrix<T>(zeros: 1, n), rowSum = rowMax
-        var colMax = Matrix<T>(zeros: blocks, n), colSum = colMax  // per block, then combined into row 0
+        var g = logits  // the logits, then exp(l − bound), then the gradient
+        var rowSum = Matrix<T>(zeros: 1, n)
+        var colSum = Matrix<T>(zeros: blocks, n)  // per block, then combined into row 0
         @Sendable func rows(of block: Int) -> Range<Int> { block * blockRows..<min(n, (block + 1) * blockRows) }
-        g.withMutableBlock { l in colExp.withMutableBlock { e in rowMax.withMutableBlock { rMax in rowSum.withMutableBlock { rSum in
-            colMax.withMutableBlock { cMax in colSum.withMutableBlock { cSum in
-                Lanes.split(blocks) { lane in
-                    for b in lane {
-                        for c in 0..<n { cMax[b, c] = -.infinity }
-                        for r in rows(of: b) {
-                            var top = -T.infinity
-                            for c in 0..<n { let x = l[r, c]; top = max(top, x); cMax[b, c] = max(cMax[b, c], x) }
-                            rMax[0, r] = top
-                        }
+        g.withMutableBlock { l in rowSum.withMutableBlock { rSum in colSum.withMutableBlock { cSum in
+            Lanes.split(blocks) { lane in
+                for b in lane {
+                    for r in rows(of: b) {
+                        let row = l.base + r * l.stride, sums = cSum.base + b * cSum.stride
+                        for c in 0..<n { row[c] -= bound }
+                        T.expInPlace(UnsafeMutableBufferPointer(start: row, count: n))
+                        rSum[0, r] = VectorSums.sum(row, count: n)
+                        for c in 0..<n { sums[c] += row[c] }
                     }
                 }
-                for b in 1..<max(1, blocks) { for c in 0..<n { cMax[0, c] = max(cMax[0, c], cMax[b, c]) } }
-                Lanes.split(blocks) { lane in
-                    for b in lane {
-                        for r in rows(of: b) {
-                            for c in 0..<n { e[r, c] = l[r, c] - cMax[0, c]; l[r, c] -= rMax[0, r] }
-                            T.expInPlace(UnsafeMutableBufferPointer(start: l.base + r * l.stride, count: n))
-                            T.expInPlace(UnsafeMutableBufferPointer(start: e.base + r * e.stride, count: n))
-                            var sum: T = 0
-                            for c in 0..<n { sum += l[r, c]; cSum[b, c] += e[r, c] }
-                            rSum[0, r] = sum
-                        }
+            }
+            for b in 1..<blocks { for c in 0..<n { cSum[0, c] += cSum[b, c] } }
+            for c in 0..<n { cSum[0, c] = 1 / cSum[0, c] }   // now the inverse column sums
+            let half = T(0.5) / T(n) * gradientScale
+            Lanes.split(blocks) { lane in
+                for b in lane {
+                    for r in rows(of: b) {
+                        let row = l.base + r * l.stride, inverseColumnSums = cSum.base, inverseRowSum = 1 / rSum[0, r]
+                        for c in 0..<n { row[c] = half * row[c] * (inverseRowSum + inverseColumnSums[c]) }
+                        row[r] -= half * 2
                     }
                 }
-                for b in 1..<max(1, blocks) { for c in 0..<n { cSum[0, c] += cSum[b, c] } }
-                let half = T(0.5) / T(n) * gradientScale
-                Lanes.split(blocks) { lane in
-                    for b in lane {
-                        for r in rows(of: b) {
-                            let inverseRowSum = 1 / rSum[0, r]
-                            for c in 0..<n { l[r, c] = half * (l[r, c] * inverseRowSum + e[r, c] / cSum[0, c]) }
-                            l[r, r] -= half * 2
-                        }
-                    }
-                }
-            } }
-        } } } }
+            }
+        } } }
         var loss: T = 0
         for k in 0..<n {
-            loss += (rowMax[0, k] + T.log(rowSum[0, k]) - diagonal[k]) + (colMax[0, k] + T.log(colSum[0, k]) - diagonal[k])
+            loss += (bound + T.log(rowSum[0, k]) - diagonal[k]) + (bound - T.log(colSum[0, k]) - diagonal[k])
         }
         return (loss * T(0.5) / T(n), g)
     }

@@ -45,7 +45,7 @@ let train = Subcommand(
         .integer("depth", "L", in: 0...1024, help: "transformer blocks", default: 4),
         .integer("heads", "H", in: 1...1024, help: "attention heads", default: 3),
         .integer("projection", "E", in: 1...65536, help: "projection head width", default: 128),
-        .number("temperature", "T", help: "softmax temperature (default 1 for msad, 0.1 for msad-dense)"),
+        .number("temperature", "T", help: "softmax temperature (default 1 for msad, 0.1 for msad-dense; msad-dense needs at least 0.025)"),
         .number("smoothing", "ε", help: "msad's label smoothing", default: "0.3"),
         .text("split", "S", help: "the split to train on", default: "train"),
         .flag("resume", help: "continue the run in RUN exactly (same options required)"),

@@ -138,6 +138,30 @@ struct MSADLossTests {
             MSADDenseLoss.evaluate(za: za, zb: Matrix(rows: n, cols: e, values: v)).loss }) < 1e-5)
     }
 
+    /// The softmax shifts every logit by 1/τ instead of by row and column maxima; at the smallest
+    /// temperature the logits span [−40, 40], and in Float32 nothing may underflow.
+    @Test("MSAD-dense at the smallest temperature, in Float32, with logits at both ends of their range: equals the Float64 formula")
+    func denseSmallestTemperature() {
+        let tau = MSADDenseLoss.minimumTemperature
+        // Rows 0 and 1 of a are b's rows 0 and 1 reversed in sign (cosine −1); the rest are near-random.
+        var g = SeededRandom(seed: 13)
+        let n = 70, e = 4
+        let zb = randomMatrix(n, e, &g)
+        var za = randomMatrix(n, e, &g)
+        for c in 0..<e { za[0, c] = -zb[0, c]; za[1, c] = -zb[1, c]; za[2, c] = zb[2, c] }
+        let f = { (m: Matrix<Double>) in Matrix<Float>(rows: m.rows, cols: m.cols, values: m.values.map(Float.init)) }
+        let single = MSADDenseLoss.evaluate(za: f(za), zb: f(zb), temperature: Float(tau))
+        let double = MSADDenseLoss.evaluate(za: za, zb: zb, temperature: tau)
+        #expect(single.loss.isFinite && single.dza.values.allSatisfy(\.isFinite) && single.dzb.values.allSatisfy(\.isFinite))
+        #expect(abs(Double(single.loss) - double.loss) < 1e-4 * abs(double.loss))
+        #expect(maxRelativeError(single.dza.values.map(Double.init), double.dza.values) < 1e-4)
+        // A configuration below the smallest temperature is refused, naming the field.
+        let sensors = [ModelConfig.Sensor(name: "a", channels: 1, pixelsPerToken: 1), .init(name: "b", channels: 1, pixelsPerToken: 1)]
+        #expect(ModelConfig(sensors: sensors, grid: 1, width: 4, heads: 1, projection: 2, loss: .msadDense, temperature: 0.02).problem?
+            .contains("temperature") == true)
+        #expect(ModelConfig(sensors: sensors, grid: 1, width: 4, heads: 1, projection: 2, loss: .msadDense, temperature: tau).problem == nil)
+    }
+
     @Test("Float32 (training precision) agrees with Float64 on the loss and gradients")
     func floatMatchesDouble() {
         var g = SeededRandom(seed: 8)
