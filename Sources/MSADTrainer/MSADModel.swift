@@ -53,11 +53,14 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
                 (l, dza, dzb, ga, gb) = objective.evaluate(za: z[a], zb: z[b], batch: records, tokens: tokensPerRecord,
                                                           headA: heads[a], headB: heads[b], usable: both)
             case .msadDense:
-                let pa = heads[a].forward(z[a]), pb = heads[b].forward(z[b])
-                let (dense, dpa, dpb) = MSADDenseLoss.evaluate(za: pa, zb: pb, temperature: T(config.temperature), usable: both)
+                // The two heads are independent: one per lane, forward and backward.
+                let (heads, pair) = (heads, [a, b])
+                let p = Lanes.map(2) { heads[pair[$0]].forward(z[pair[$0]]) }
+                let (dense, dpa, dpb) = MSADDenseLoss.evaluate(za: p[0], zb: p[1], temperature: T(config.temperature), usable: both)
+                let dp = [dpa, dpb]
+                let backward = Lanes.map(2) { heads[pair[$0]].backward(z[pair[$0]], dp[$0]) }
                 l = dense
-                (dza, ga) = heads[a].backward(z[a], dpa)
-                (dzb, gb) = heads[b].backward(z[b], dpb)
+                ((dza, ga), (dzb, gb)) = (backward[0], backward[1])
             }
             loss += l * share
             dz[a] = dz[a] + dza.scaled(share)
