@@ -2,7 +2,7 @@ import CLICore
 import Foundation
 import MSADTrainer
 
-/// `train-step RUN [--steps N] [--threads T]`: times train-msad's optimizer step on the first batch
+/// `train-step RUN [--steps N] [--threads T] [--steps-only]`: times train-msad's optimizer step on the first batch
 /// of a run (the model of checkpoint-000000, the pixels of reference-batch.safetensors), and the
 /// same step's matrix products alone through `cblas_sgemm` (recorded shapes, replayed).
 enum TrainStepBenchmark {
@@ -12,11 +12,12 @@ enum TrainStepBenchmark {
         options: [
             .integer("steps", in: 1...10_000, help: "timed steps (median)", default: 10),
             .integer("threads", "T", in: 1...256, help: "compute threads", default: 2),
+            .flag("steps-only", help: "time the steps alone, without the sgemm reference (for profilers)"),
         ],
         run: { a in try run(a); return .success })
 
     static func run(_ a: Arguments) throws {
-        let run = a[positional: "RUN"], steps = a[integer: "steps"], threads = a[integer: "threads"]
+        let run = a[positional: "RUN"], steps = a[integer: "steps"], threads = a[integer: "threads"], stepsOnly = a.has("steps-only")
         ComputeThreads.set(threads)
         var model = try MSADModel<Float>(checkpoint: run + "/checkpoint-000000.safetensors")
         let (tensors, _) = try SafeTensors.read(run + "/reference-batch.safetensors")
@@ -41,12 +42,13 @@ enum TrainStepBenchmark {
             let start = DispatchTime.now().uptimeNanoseconds
             step()
             stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-            if ProcessInfo.processInfo.environment["STEPONLY"] == nil { sgemmTimes.append(GEMMAccounting.timeSGEMM(shapes, repetitions: 1)) } else { sgemmTimes.append(1); continue }
+            if stepsOnly { continue }
+            sgemmTimes.append(GEMMAccounting.timeSGEMM(shapes, repetitions: 1))
             // OpenBLAS's pool threads, woken by the reference, spin for ~0.1 s before they sleep;
             // the step would otherwise share its cores with them.
             Thread.sleep(forTimeInterval: 0.3)
         }
-        let median = stepTimes.sorted()[steps / 2], sgemm = sgemmTimes.sorted()[steps / 2]
+        let median = stepTimes.sorted()[steps / 2]
         let flops = Double(shapes.reduce(0) { $0 + $1.flops }), forward = Double(forwardShapes.reduce(0) { $0 + $1.flops })
         let c = model.config
         print("model: \(c.sensors.map { "\($0.name) \($0.channels)×\(c.grid * $0.pixelsPerToken)²" }.joined(separator: ", ")), G=\(c.grid), "
@@ -55,6 +57,8 @@ enum TrainStepBenchmark {
         print(String(format: "matrix products per step: %d calls, %.2f GFLOP (%.2f× the forward pass's %.2f GFLOP)",
                      shapes.count, flops / 1e9, flops / forward, forward / 1e9))
         print(String(format: "train-msad step:        %7.1f ms  %6.1f GFLOP/s   (median of %d)", median * 1000, flops / median / 1e9, steps))
+        guard !stepsOnly else { return }
+        let sgemm = sgemmTimes.sorted()[steps / 2]
         print(String(format: "cblas_sgemm alone:      %7.1f ms  %6.1f GFLOP/s   (same %d products, median of %d, alternating)",
                      sgemm * 1000, flops / sgemm / 1e9, shapes.count, steps))
         print(String(format: "ratio: %.0f %% of sgemm's GFLOP/s at the step's shapes", 100 * sgemm / median))
