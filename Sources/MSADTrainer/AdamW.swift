@@ -38,8 +38,8 @@ public struct AdamW<T: BLASScalar>: Sendable, Equatable {
         step += 1
         let rule = rule(learningRate: lr, gradientScale: gradientScale)
         model.forEachParameterArray { parameters in
-            precondition(k < gradients.count && gradients[k].count == parameters.count && offset + parameters.count <= decay.count,
-                         "the gradient and the decay flags have the model's shape")
+            precondition(k < gradients.count && gradients[k].count == parameters.count && offset + parameters.count <= decay.count
+                         && offset + parameters.count <= firstMoment.count, "the gradient, the decay flags and the moments have the model's shape")
             apply(rule, to: &parameters, gradients: gradients[k], at: offset, decay: decay)
             offset += parameters.count
             k += 1

@@ -43,6 +43,7 @@ extension Parameters {
         var rest = values
         forEachParameterArray { array in
             let count = array.count
+            precondition(rest.count >= count, "\(values.count) values for a model of more parameters")
             array = Array(rest.prefix(count))
             rest = rest.dropFirst(count)
         }
