@@ -33,31 +33,37 @@ public struct BandStatistics: Codable, Sendable, Equatable {
 
     /// Adds the values of one band: element `i` of `values` counts when `mask?[i] != 0` and it is not NaN.
     public mutating func add(_ values: UnsafeRawBufferPointer, dtype: DType, count n: Int, mask: [UInt8]?) {
-        // Two passes over the band (mean, then squared deviations) for accuracy, then a Chan merge.
+        guard n > 0 else { return }
+        precondition(mask == nil || mask!.count >= n, "a mask of \(mask!.count) for \(n) values")
+        // The band as Doubles, pixels outside the mask as NaN: then each pass is a loop over one buffer.
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { x in
+            dtype.convert(values, count: n, into: x.baseAddress!)
+            if let mask { for i in 0..<n where mask[i] == 0 { x[i] = .nan } }
+            add(UnsafeBufferPointer(x))
+        }
+    }
+
+    /// Two passes over the band (mean, then squared deviations) for accuracy, then a Chan merge.
+    private mutating func add(_ x: UnsafeBufferPointer<Double>) {
         var part = BandStatistics(histogramRange: histogramRange[0]...histogramRange[1], bins: histogram.count)
-        var sum = 0.0
+        var sum = 0.0, count = 0, low = Double.infinity, high = -Double.infinity
         let lo = histogramRange[0], scale = Double(histogram.count) / Swift.max(histogramRange[1] - lo, .leastNormalMagnitude)
         let last = histogram.count - 1
-        for i in 0..<n {
-            if let mask, mask[i] == 0 { continue }
-            let v = dtype.value(in: values, at: i)
-            if v.isNaN { continue }
-            part.count += 1
-            sum += v
-            if v < part.min { part.min = v }
-            if v > part.max { part.max = v }
-            let bin = (v - lo) * scale
-            part.histogram[bin < 0 ? 0 : bin >= Double(last) ? last : Int(bin)] += 1
+        part.histogram.withUnsafeMutableBufferPointer { bins in
+            for v in x where !v.isNaN {
+                count += 1
+                sum += v
+                if v < low { low = v }
+                if v > high { high = v }
+                let bin = (v - lo) * scale
+                bins[bin < 0 ? 0 : bin >= Double(last) ? last : Int(bin)] += 1
+            }
         }
-        guard part.count > 0 else { return }
-        part.mean = sum / Double(part.count)
+        guard count > 0 else { return }
+        (part.count, part.min, part.max) = (count, low, high)
+        part.mean = sum / Double(count)
         var m2 = 0.0
-        for i in 0..<n {
-            if let mask, mask[i] == 0 { continue }
-            let v = dtype.value(in: values, at: i)
-            if v.isNaN { continue }
-            m2 += (v - part.mean) * (v - part.mean)
-        }
+        for v in x where !v.isNaN { m2 += (v - part.mean) * (v - part.mean) }
         part.m2 = m2
         merge(part)
     }

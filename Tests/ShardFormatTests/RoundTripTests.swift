@@ -101,6 +101,45 @@ struct RoundTripTests {
 
 @Suite("Statistics")
 struct StatisticsTests {
+    @Test("One band of every dtype, with a mask, NaNs and values beyond the histogram: textbook count, moments, extremes and bins")
+    func bandOfEveryType() {
+        var g = SeededRandom(seed: 17)
+        let n = 1000, range = -50.0...300.0, bins = 35
+        for dtype in DType.allCases {
+            let limit: Double = dtype == .u8 ? 255 : 400
+            let low: Double = [.u8, .u16].contains(dtype) ? 0 : -limit
+            var values = (0..<n).map { _ in Double(Int.random(in: Int(low)...Int(limit), using: &g)) }
+            if dtype == .f32 || dtype == .f64 { for i in stride(from: 3, to: n, by: 17) { values[i] = .nan } }
+            let mask: [UInt8] = (0..<n).map { _ in UInt8.random(in: 0...3, using: &g) == 0 ? 0 : 1 }
+            var bytes: [UInt8] = []
+            for v in values {
+                switch dtype {
+                case .u8: bytes.append(UInt8(v))
+                case .i16: withUnsafeBytes(of: Int16(v).littleEndian) { bytes += $0 }
+                case .u16: withUnsafeBytes(of: UInt16(v).littleEndian) { bytes += $0 }
+                case .i32: withUnsafeBytes(of: Int32(v).littleEndian) { bytes += $0 }
+                case .f32: withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { bytes += $0 }
+                case .f64: withUnsafeBytes(of: v.bitPattern.littleEndian) { bytes += $0 }
+                }
+            }
+            var stats = BandStatistics(histogramRange: range, bins: bins)
+            bytes.withUnsafeBytes { stats.add($0, dtype: dtype, count: n, mask: mask) }
+            let counted: [Double] = zip(values, mask).filter { v, m in m != 0 && !v.isNaN }.map { v, _ in v }
+            let mean = counted.reduce(0, +) / Double(counted.count)
+            let variance: Double = counted.reduce(0) { total, v in total + (v - mean) * (v - mean) } / Double(counted.count)
+            var histogram = [Int](repeating: 0, count: bins)
+            for v in counted {
+                let bin = Int(((v - range.lowerBound) / 10).rounded(.down))   // 35 bins of 10 over [−50, 300]
+                histogram[min(bins - 1, max(0, bin))] += 1
+            }
+            #expect(stats.count == counted.count, "\(dtype)")
+            #expect(abs(stats.mean - mean) <= 1e-12 * max(1, abs(mean)), "\(dtype)")
+            #expect(abs(stats.variance - variance) <= 1e-9 * variance, "\(dtype)")
+            #expect(stats.min == counted.min() && stats.max == counted.max(), "\(dtype)")
+            #expect(stats.histogram == histogram, "\(dtype)")
+        }
+    }
+
     @Test("Statistics merged from shards equal statistics computed in one pass")
     func mergedEqualsOnePass() throws {
         let (dir, records) = try RandomDataset.write(count: 30)
