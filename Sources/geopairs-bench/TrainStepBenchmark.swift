@@ -37,13 +37,18 @@ enum TrainStepBenchmark {
         let (_, forwardShapes) = GEMMAccounting.recording { _ = OptimizerStep.forward(model: model, pixels: pixels) }
         // Steps and sgemm-only passes alternate, so that both see the same machine (a shared VM's
         // speed drifts by ±10 % over a minute); each is the median of `steps` timings.
-        var stepTimes: [Double] = [], sgemmTimes: [Double] = []
+        // Each also records how many cores the process kept busy (CPU time over wall time): a shared
+        // VM sometimes gives a process fewer cores than it asked for, and a ratio measured then means nothing.
+        var stepTimes: [Double] = [], sgemmTimes: [Double] = [], stepCores: [Double] = [], sgemmCores: [Double] = []
         for _ in 0..<steps {
-            let start = DispatchTime.now().uptimeNanoseconds
+            let (start, cpu) = (DispatchTime.now().uptimeNanoseconds, processCPUSeconds())
             step()
             stepTimes.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            stepCores.append((processCPUSeconds() - cpu) / stepTimes.last!)
             if stepsOnly { continue }
+            let referenceCPU = processCPUSeconds()
             sgemmTimes.append(GEMMAccounting.timeSGEMM(shapes, repetitions: 1))
+            sgemmCores.append((processCPUSeconds() - referenceCPU) / sgemmTimes.last!)
             // OpenBLAS's pool threads, woken by the reference, spin for ~0.1 s before they sleep;
             // the step would otherwise share its cores with them.
             Thread.sleep(forTimeInterval: 0.3)
@@ -56,13 +61,27 @@ enum TrainStepBenchmark {
               + "\(model.parameterCount) parameters; \(threads) compute threads")
         print(String(format: "matrix products per step: %d calls, %.2f GFLOP (%.2f× the forward pass's %.2f GFLOP)",
                      shapes.count, flops / 1e9, flops / forward, forward / 1e9))
-        print(String(format: "train-msad step:        %7.1f ms  %6.1f GFLOP/s   (median of %d)", median * 1000, flops / median / 1e9, steps))
+        print(String(format: "train-msad step:        %7.1f ms  %6.1f GFLOP/s   (median of %d; %.1f of %d cores busy)",
+                     median * 1000, flops / median / 1e9, steps, stepCores.sorted()[steps / 2], threads))
         guard !stepsOnly else { return }
-        let sgemm = sgemmTimes.sorted()[steps / 2]
-        print(String(format: "cblas_sgemm alone:      %7.1f ms  %6.1f GFLOP/s   (same %d products, median of %d, alternating)",
-                     sgemm * 1000, flops / sgemm / 1e9, shapes.count, steps))
+        let sgemm = sgemmTimes.sorted()[steps / 2], referenceCores = sgemmCores.sorted()[steps / 2]
+        print(String(format: "cblas_sgemm alone:      %7.1f ms  %6.1f GFLOP/s   (same %d products, median of %d, alternating; %.1f of %d cores busy)",
+                     sgemm * 1000, flops / sgemm / 1e9, shapes.count, steps, referenceCores, threads))
         print(String(format: "ratio: %.0f %% of sgemm's GFLOP/s at the step's shapes", 100 * sgemm / median))
+        // OpenBLAS's threads keep their cores busy while they wait, so fewer busy cores than threads
+        // means the machine withheld cores from the reference.
+        if threads > 1, referenceCores < 0.75 * Double(threads) {
+            print(String(format: "warning: the reference kept only %.1f of %d cores busy (the machine gave this process fewer cores "
+                         + "than it asked for); the ratio is not meaningful, run again", referenceCores, threads))
+        }
     }
+}
+
+/// CPU time of the whole process (every thread), in seconds.
+private func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
 
 struct BenchmarkError: Error, CustomStringConvertible {
