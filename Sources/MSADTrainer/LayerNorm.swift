@@ -23,6 +23,7 @@ public struct LayerNorm<T: BLASScalar>: Parameters, Sendable {
     public func forward(_ x: Matrix<T>) -> Matrix<T> {
         var y = Matrix<T>(zeros: x.rows, x.cols)
         let cols = x.cols
+        precondition(gamma.count == cols && beta.count == cols, "LayerNorm of \(gamma.count) features on rows of \(cols)")
         guard x.rows > 0, cols > 0 else { return y }
         x.values.withUnsafeBufferPointer { xs in
             y.values.withUnsafeMutableBufferPointer { ys in
@@ -45,6 +46,7 @@ public struct LayerNorm<T: BLASScalar>: Parameters, Sendable {
         var dx = Matrix<T>(zeros: x.rows, x.cols)
         var dGamma = [T](repeating: 0, count: gamma.count), dBeta = dGamma
         let cols = x.cols, n = T(cols)
+        precondition(gamma.count == cols && dy.rows == x.rows && dy.cols == cols, "LayerNorm of \(gamma.count) features on rows of \(cols)")
         var grad = self
         guard x.rows > 0, cols > 0 else {
             (grad.gamma, grad.beta) = (dGamma, dBeta)

@@ -22,6 +22,7 @@ public struct Linear<T: BLASScalar>: Parameters, Sendable {
 
     /// Given `x` and `dL/dy`: `dL/dx = dy · Wᵀ`, `dL/dW = xᵀ · dy`, `dL/db = Σ_rows dy`.
     public func backward(_ x: Matrix<T>, _ dy: Matrix<T>) -> (dx: Matrix<T>, gradient: Linear<T>) {
+        precondition(dy.cols == bias.count && dy.rows == x.rows, "a \(dy.rows)×\(dy.cols) gradient for \(x.rows) rows of \(bias.count) outputs")
         var db = [T](repeating: 0, count: bias.count)
         db.withUnsafeMutableBufferPointer { db in
             dy.values.withUnsafeBufferPointer { d in

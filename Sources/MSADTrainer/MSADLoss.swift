@@ -120,6 +120,7 @@ public enum MSADDenseLoss {
 
     /// `dz = (dn − n (n·dn)) / ‖z‖`.
     static func normalizeBackward<T: BLASScalar>(_ n: Matrix<T>, _ inverse: [T], _ dn: Matrix<T>) -> Matrix<T> {
+        precondition(n.rows == dn.rows && n.cols == dn.cols && inverse.count == n.rows)
         var dz = dn
         let cols = n.cols
         guard n.rows > 0, cols > 0 else { return dz }
