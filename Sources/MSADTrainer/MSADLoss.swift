@@ -111,8 +111,9 @@ public enum MSADDenseLoss {
         out.withMutableBlock { x in
             for r in 0..<z.rows {
                 let row = x.base + r * cols
-                inverse[r] = 1 / max(VectorSums.dot(row, row, count: cols).squareRoot(), T(1e-12))
-                for c in 0..<cols { row[c] *= inverse[r] }
+                let scale = 1 / max(VectorSums.dot(row, row, count: cols).squareRoot(), T(1e-12))
+                inverse[r] = scale
+                for c in 0..<cols { row[c] *= scale }
             }
         }
         return (out, inverse)

@@ -13,9 +13,7 @@ enum Softmax {
             let top = row.max()!
             for c in row.indices { row[c] -= top }
             T.expInPlace(row)
-            var sum: T = 0
-            for c in row.indices { sum += row[c] }
-            let inverse = 1 / sum
+            let inverse = 1 / VectorSums.sum(row.baseAddress!, count: cols)
             for c in row.indices { row[c] *= inverse }
         }
     }

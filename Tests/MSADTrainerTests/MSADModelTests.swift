@@ -82,10 +82,10 @@ struct MSADModelTests {
 
     /// Products large enough to be split by rows, eight records of attention and two encoders:
     /// every parallel pass of a step (``ComputeThreads/set(_:)``) on work that is its own.
-    @Test("Two compute lanes give the same loss and gradient as one, bit for bit")
-    func lanesAgree() {
+    @Test("Two compute lanes give the same loss and gradient as one, bit for bit", arguments: [LossKind.msad, .msadDense])
+    func lanesAgree(loss: LossKind) {
         let config = ModelConfig(sensors: [.init(name: "a", channels: 3, pixelsPerToken: 2), .init(name: "b", channels: 2, pixelsPerToken: 1)],
-                                 grid: 4, width: 64, depth: 1, heads: 2, projection: 16, loss: .msadDense, seed: 3)
+                                 grid: 4, width: 64, depth: 1, heads: 2, projection: 16, loss: loss, seed: 3)
         let model = MSADModel<Float>(config: config)
         var g = SeededRandom(seed: 4)
         let records = 8
