@@ -35,12 +35,55 @@ public struct BandStatistics: Codable, Sendable, Equatable {
     public mutating func add(_ values: UnsafeRawBufferPointer, dtype: DType, count n: Int, mask: [UInt8]?) {
         guard n > 0 else { return }
         precondition(mask == nil || mask!.count >= n, "a mask of \(mask!.count) for \(n) values")
+        precondition(values.count >= n * dtype.size, "\(n) \(dtype) values in \(values.count) bytes")
+        // 8- and 16-bit bands (most imagery) take exact integer sums; x² < 2³² keeps n·x² in a UInt64
+        // while n < 2³².
+        if n < 1 << 32 {
+            switch dtype {
+            case .u8: return addIntegers(values, as: UInt8.self, count: n, mask: mask)
+            case .i16: return addIntegers(values, as: Int16.self, count: n, mask: mask)
+            case .u16: return addIntegers(values, as: UInt16.self, count: n, mask: mask)
+            case .i32, .f32, .f64: break
+            }
+        }
         // The band as Doubles, pixels outside the mask as NaN: then each pass is a loop over one buffer.
         withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { x in
             dtype.convert(values, count: n, into: x.baseAddress!)
             if let mask { for i in 0..<n where mask[i] == 0 { x[i] = .nan } }
             add(UnsafeBufferPointer(x))
         }
+    }
+
+    /// One pass of exact integer sums (Σx, Σx², min, max) and the histogram, then a Chan merge:
+    /// M2 = (n·Σx² − (Σx)²) / n is computed exactly and rounded once, so no second pass is needed.
+    private mutating func addIntegers<T: FixedWidthInteger>(_ values: UnsafeRawBufferPointer, as: T.Type, count n: Int, mask: [UInt8]?) {
+        var part = BandStatistics(histogramRange: histogramRange[0]...histogramRange[1], bins: histogram.count)
+        var count = 0, sum: Int64 = 0, sumOfSquares: UInt64 = 0, low = T.max, high = T.min
+        let lo = histogramRange[0], scale = Double(histogram.count) / Swift.max(histogramRange[1] - lo, .leastNormalMagnitude)
+        let last = histogram.count - 1
+        let size = MemoryLayout<T>.size
+        func tally(_ v: T, into bins: UnsafeMutableBufferPointer<Int>) {
+            count += 1
+            sum += Int64(v)
+            sumOfSquares &+= UInt64(Int64(v) * Int64(v))
+            if v < low { low = v }
+            if v > high { high = v }
+            let bin = (Double(v) - lo) * scale
+            bins[bin < 0 ? 0 : bin >= Double(last) ? last : Int(bin)] += 1
+        }
+        part.histogram.withUnsafeMutableBufferPointer { bins in
+            if let mask {
+                mask.withUnsafeBufferPointer { m in for i in 0..<n where m[i] != 0 { tally(T(littleEndian: values.loadUnaligned(fromByteOffset: i * size, as: T.self)), into: bins) } }
+            } else {
+                for i in 0..<n { tally(T(littleEndian: values.loadUnaligned(fromByteOffset: i * size, as: T.self)), into: bins) }
+            }
+        }
+        guard count > 0 else { return }
+        (part.count, part.min, part.max) = (count, Double(low), Double(high))
+        part.mean = Double(sum) / Double(count)
+        let n = Int128(count)
+        part.m2 = Double(n * Int128(sumOfSquares) - Int128(sum) * Int128(sum)) / Double(count)
+        merge(part)
     }
 
     /// Two passes over the band (mean, then squared deviations) for accuracy, then a Chan merge.

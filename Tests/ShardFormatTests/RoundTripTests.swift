@@ -140,6 +140,24 @@ struct StatisticsTests {
         }
     }
 
+    @Test("8- and 16-bit bands take exact integer moments: at the extremes of the type, mean and variance are exact")
+    func integerMomentsAreExact() {
+        // Half the pixels at the type's minimum and half at its maximum: mean (lo+hi)/2 and variance
+        // ((hi−lo)/2)², both exact in a Double, which the integer sums reproduce bit for bit.
+        for (dtype, lo, hi, bytes) in [(DType.u8, 0.0, 255.0, [UInt8(0), 255]),
+                                       (.u16, 0, 65535, [0, 0, 255, 255]),
+                                       (.i16, -32768, 32767, [0, 0x80, 0xff, 0x7f])] {
+            let n = 1 << 16   // n·Σx² passes 2⁶⁴ for the 16-bit types
+            let band = (0..<n).flatMap { i in i % 2 == 0 ? Array(bytes[..<dtype.size]) : Array(bytes[dtype.size...]) }
+            var stats = BandStatistics(histogramRange: lo...hi)
+            band.withUnsafeBytes { stats.add($0, dtype: dtype, count: n, mask: nil) }
+            #expect(stats.count == n && stats.min == lo && stats.max == hi, "\(dtype)")
+            #expect(stats.mean == (lo + hi) / 2, "\(dtype)")
+            #expect(stats.variance == ((hi - lo) / 2) * ((hi - lo) / 2), "\(dtype)")
+            #expect(stats.histogram.first == n / 2 && stats.histogram.last == n / 2, "\(dtype)")
+        }
+    }
+
     @Test("Statistics merged from shards equal statistics computed in one pass")
     func mergedEqualsOnePass() throws {
         let (dir, records) = try RandomDataset.write(count: 30)
