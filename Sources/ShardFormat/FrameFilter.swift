@@ -68,13 +68,20 @@ public enum FrameFilter: String, Sendable, CaseIterable, Codable {
     ) {
         let k = MemoryLayout<T>.size, n = src.count / k, w = max(1, rowLength)
         let out = dst.baseAddress!.assumingMemoryBound(to: UInt8.self)
-        var previous: T = 0
-        for i in 0..<n {
-            if i % w == 0 { previous = 0 }
-            let x = T(littleEndian: src.loadUnaligned(fromByteOffset: i * k, as: T.self))
-            let v = delta ? x &- previous : x
-            previous = x
-            for b in 0..<k { out[b * n + i] = UInt8(truncatingIfNeeded: v >> (8 * b)) }
+        func element(_ i: Int) -> T { T(littleEndian: src.loadUnaligned(fromByteOffset: i * k, as: T.self)) }
+        func store(_ v: T, at i: Int) { for b in 0..<k { out[b * n + i] = UInt8(truncatingIfNeeded: v >> (8 * b)) } }
+        var rowStart = 0
+        while rowStart < n {
+            // Row by row, each delta from the two elements it differs: no division to find rows, no
+            // value carried from one iteration to the next, so the compiler can vectorise the loop.
+            let rowEnd = min(n, rowStart + w)
+            store(element(rowStart), at: rowStart)
+            if delta {
+                for i in (rowStart + 1)..<rowEnd { store(element(i) &- element(i - 1), at: i) }
+            } else {
+                for i in (rowStart + 1)..<rowEnd { store(element(i), at: i) }
+            }
+            rowStart = rowEnd
         }
     }
 
