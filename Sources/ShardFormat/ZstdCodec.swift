@@ -5,6 +5,9 @@ import CZstd
 public final class ZstdCodec {
     private let cctx: OpaquePointer
     private let dctx: OpaquePointer
+    /// Compression output space, reused: frames are then copied out at their exact size, so the
+    /// records waiting to be written hold no unused capacity.
+    private var scratch: [UInt8] = []
 
     /// - Parameter level: zstd compression level (1…19 useful; 3 is zstd's default).
     public init(level: Int32 = 3) {
@@ -28,15 +31,14 @@ public final class ZstdCodec {
     /// Compresses `source` into one zstd frame (content size and checksum recorded).
     public func compress(_ source: UnsafeRawBufferPointer) throws -> [UInt8] {
         let bound = ZSTD_compressBound(source.count)
-        var output = [UInt8](repeating: 0, count: bound)
-        let written = output.withUnsafeMutableBytes { out in
+        if scratch.count < bound { scratch = [UInt8](repeating: 0, count: bound) }
+        let written = scratch.withUnsafeMutableBytes { out in
             ZSTD_compress2(cctx, out.baseAddress, bound, source.baseAddress, source.count)
         }
         if ZSTD_isError(written) != 0 {
             throw ShardError(.codec, file: "", message: "zstd compression failed: " + String(cString: ZSTD_getErrorName(written)))
         }
-        output.removeSubrange(written...)
-        return output
+        return Array(scratch[..<written])
     }
 
     /// Decompresses one zstd frame that must expand to exactly `destination.count` bytes; the
