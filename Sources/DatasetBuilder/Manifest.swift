@@ -64,7 +64,7 @@ public struct GridConfig: Sendable {
     public var snap: Double
     public var scope: Scope
     public var area: Area
-    /// Cells per side of the block warped at once (default: about 768 px per side at the finest sensor).
+    /// Cells per side of the block warped at once (default: about 512 px per side at the finest sensor).
     public var blockCells: Int
     /// `gdalwarp -et` in output pixels: 0 (the default) transforms every pixel exactly; above 0
     /// GDAL interpolates the transformation along each row of a warp, which is several times faster
