@@ -33,16 +33,22 @@ public struct BandStatistics: Codable, Sendable, Equatable {
 
     /// Adds the values of one band: element `i` of `values` counts when `mask?[i] != 0` and it is not NaN.
     public mutating func add(_ values: UnsafeRawBufferPointer, dtype: DType, count n: Int, mask: [UInt8]?) {
+        add(values, dtype: dtype, count: n, mask: mask, bins: nil)
+    }
+
+    /// As above; `bins`, when it was made for this dtype and histogram, looks each value's bin up.
+    mutating func add(_ values: UnsafeRawBufferPointer, dtype: DType, count n: Int, mask: [UInt8]?, bins table: HistogramBinTable?) {
         guard n > 0 else { return }
         precondition(mask == nil || mask!.count >= n, "a mask of \(mask!.count) for \(n) values")
         precondition(values.count >= n * dtype.size, "\(n) \(dtype) values in \(values.count) bytes")
         // 8- and 16-bit bands (most imagery) take exact integer sums; x² < 2³² keeps n·x² in a UInt64
         // while n < 2³².
         if n < 1 << 32 {
+            let table = table.flatMap { $0.fits(dtype, histogramRange, histogram.count) ? $0 : nil }
             switch dtype {
-            case .u8: return addIntegers(values, as: UInt8.self, count: n, mask: mask)
-            case .i16: return addIntegers(values, as: Int16.self, count: n, mask: mask)
-            case .u16: return addIntegers(values, as: UInt16.self, count: n, mask: mask)
+            case .u8: return addIntegers(values, as: UInt8.self, count: n, mask: mask, bins: table)
+            case .i16: return addIntegers(values, as: Int16.self, count: n, mask: mask, bins: table)
+            case .u16: return addIntegers(values, as: UInt16.self, count: n, mask: mask, bins: table)
             case .i32, .f32, .f64: break
             }
         }
@@ -56,27 +62,31 @@ public struct BandStatistics: Codable, Sendable, Equatable {
 
     /// One pass of exact integer sums (Σx, Σx², min, max) and the histogram, then a Chan merge:
     /// M2 = (n·Σx² − (Σx)²) / n is computed exactly and rounded once, so no second pass is needed.
-    private mutating func addIntegers<T: FixedWidthInteger>(_ values: UnsafeRawBufferPointer, as: T.Type, count n: Int, mask: [UInt8]?) {
+    private mutating func addIntegers<T: FixedWidthInteger>(_ values: UnsafeRawBufferPointer, as: T.Type, count n: Int, mask: [UInt8]?,
+                                                            bins table: HistogramBinTable?) {
         var part = BandStatistics(histogramRange: histogramRange[0]...histogramRange[1], bins: histogram.count)
         var count = 0, sum: Int64 = 0, sumOfSquares: UInt64 = 0, low = T.max, high = T.min
-        let lo = histogramRange[0], scale = Double(histogram.count) / Swift.max(histogramRange[1] - lo, .leastNormalMagnitude)
-        let last = histogram.count - 1
+        let rule = BinRule(histogramRange, histogram.count)
         let size = MemoryLayout<T>.size
-        func tally(_ v: T, into bins: UnsafeMutableBufferPointer<Int>) {
+        func tally(_ v: T, into bins: UnsafeMutableBufferPointer<Int>, _ lookup: UnsafeBufferPointer<UInt16>?) {
             count += 1
             sum += Int64(v)
             sumOfSquares &+= UInt64(Int64(v) * Int64(v))
             if v < low { low = v }
             if v > high { high = v }
-            let bin = (Double(v) - lo) * scale
-            bins[bin < 0 ? 0 : bin >= Double(last) ? last : Int(bin)] += 1
+            bins[lookup.map { Int($0[Int(v) - Int(T.min)]) } ?? rule.bin(Double(v))] += 1
         }
         part.histogram.withUnsafeMutableBufferPointer { bins in
-            if let mask {
-                mask.withUnsafeBufferPointer { m in for i in 0..<n where m[i] != 0 { tally(T(littleEndian: values.loadUnaligned(fromByteOffset: i * size, as: T.self)), into: bins) } }
-            } else {
-                for i in 0..<n { tally(T(littleEndian: values.loadUnaligned(fromByteOffset: i * size, as: T.self)), into: bins) }
+            func run(_ lookup: UnsafeBufferPointer<UInt16>?) {
+                if let mask {
+                    mask.withUnsafeBufferPointer { m in
+                        for i in 0..<n where m[i] != 0 { tally(T(littleEndian: values.loadUnaligned(fromByteOffset: i * size, as: T.self)), into: bins, lookup) }
+                    }
+                } else {
+                    for i in 0..<n { tally(T(littleEndian: values.loadUnaligned(fromByteOffset: i * size, as: T.self)), into: bins, lookup) }
+                }
             }
+            if let table { table.binOfValue.withUnsafeBufferPointer { run($0) } } else { run(nil) }
         }
         guard count > 0 else { return }
         (part.count, part.min, part.max) = (count, Double(low), Double(high))
@@ -90,16 +100,14 @@ public struct BandStatistics: Codable, Sendable, Equatable {
     private mutating func add(_ x: UnsafeBufferPointer<Double>) {
         var part = BandStatistics(histogramRange: histogramRange[0]...histogramRange[1], bins: histogram.count)
         var sum = 0.0, count = 0, low = Double.infinity, high = -Double.infinity
-        let lo = histogramRange[0], scale = Double(histogram.count) / Swift.max(histogramRange[1] - lo, .leastNormalMagnitude)
-        let last = histogram.count - 1
+        let rule = BinRule(histogramRange, histogram.count)
         part.histogram.withUnsafeMutableBufferPointer { bins in
             for v in x where !v.isNaN {
                 count += 1
                 sum += v
                 if v < low { low = v }
                 if v > high { high = v }
-                let bin = (v - lo) * scale
-                bins[bin < 0 ? 0 : bin >= Double(last) ? last : Int(bin)] += 1
+                bins[rule.bin(v)] += 1
             }
         }
         guard count > 0 else { return }
@@ -158,5 +166,53 @@ public struct BandStatistics: Codable, Sendable, Equatable {
             if Double(seen) >= target { return histogramRange[0] + (Double(i) + 0.5) * width }
         }
         return histogramRange[1]
+    }
+}
+
+/// Which of `bins` equal-width bins over `[low, high]` a value falls in; values below fall into the
+/// first, values at or above the top of the last bin into the last.
+struct BinRule {
+    let low: Double, scale: Double, last: Int
+
+    init(_ range: [Double], _ bins: Int) {
+        low = range[0]
+        scale = Double(bins) / max(range[1] - range[0], .leastNormalMagnitude)
+        last = bins - 1
+    }
+
+    @inline(__always)
+    func bin(_ v: Double) -> Int {
+        let bin = (v - low) * scale
+        return bin < 0 ? 0 : bin >= Double(last) ? last : Int(bin)
+    }
+}
+
+/// The histogram bin of every value of an 8- or 16-bit type, for one range and bin count: the
+/// ``BinRule`` evaluated once per value up front (65,536 entries at most), so that counting a
+/// band is a lookup. A record encoder keeps one per dtype and range.
+struct HistogramBinTable: Sendable {
+    let dtype: DType
+    let range: [Double]
+    let bins: Int
+    /// Indexed by the value minus the type's minimum.
+    let binOfValue: [UInt16]
+
+    /// `nil` for types wider than 16 bits or more than 65,536 bins.
+    init?(dtype: DType, histogramRange: [Double], bins: Int) {
+        let values: ClosedRange<Int>
+        switch dtype {
+        case .u8: values = 0...255
+        case .i16: values = -32768...32767
+        case .u16: values = 0...65535
+        case .i32, .f32, .f64: return nil
+        }
+        guard (1...65_536).contains(bins) else { return nil }
+        let rule = BinRule(histogramRange, bins)
+        (self.dtype, range, self.bins) = (dtype, histogramRange, bins)
+        binOfValue = values.map { UInt16(rule.bin(Double($0))) }
+    }
+
+    func fits(_ dtype: DType, _ range: [Double], _ bins: Int) -> Bool {
+        dtype == self.dtype && range == self.range && bins == self.bins
     }
 }

@@ -6,6 +6,8 @@ public final class RecordEncoder {
     public let options: EncodingOptions
     private let codec: ZstdCodec
     private let jsonEncoder = RecordHeader.encoder()
+    /// Histogram bin lookups, one per dtype and histogram range met.
+    private var binTables: [String: HistogramBinTable] = [:]
 
     public init(options: EncodingOptions = EncodingOptions()) {
         self.options = options
@@ -60,11 +62,17 @@ public final class RecordEncoder {
                                                               channels: 1, height: h, width: w, offset: 0, size: packed.count, crc32: CRC32.checksum(packed)), packed))
             }
             let range = options.histogramRange(sensor: sensor.sensor, dtype: sensor.dtype)
+            let tableKey = "\(sensor.dtype) \(range)"
+            if binTables[tableKey] == nil {
+                binTables[tableKey] = HistogramBinTable(dtype: sensor.dtype, histogramRange: [range.lowerBound, range.upperBound],
+                                                        bins: BandStatistics(histogramRange: range).histogram.count)
+            }
+            let table = binTables[tableKey]
             statistics[sensor.sensor] = array.withUnsafeBytes { raw in
                 (0..<c).map { band in
                     var stats = BandStatistics(histogramRange: range)
                     let plane = UnsafeRawBufferPointer(rebasing: raw[(band * h * w * sensor.dtype.size)..<((band + 1) * h * w * sensor.dtype.size)])
-                    stats.add(plane, dtype: sensor.dtype, count: h * w, mask: mask)
+                    stats.add(plane, dtype: sensor.dtype, count: h * w, mask: mask, bins: table)
                     return stats
                 }
             }
