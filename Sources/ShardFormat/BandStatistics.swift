@@ -16,7 +16,10 @@ public struct BandStatistics: Codable, Sendable, Equatable {
     /// Counts per equal-width bin over `histogramRange`.
     public var histogram: [Int]
 
-    public init(histogramRange: ClosedRange<Double>, bins: Int = 256) {
+    /// Histogram bins when none are asked for.
+    public static let defaultBins = 256
+
+    public init(histogramRange: ClosedRange<Double>, bins: Int = defaultBins) {
         count = 0
         mean = 0
         m2 = 0

@@ -6,8 +6,13 @@ public final class RecordEncoder {
     public let options: EncodingOptions
     private let codec: ZstdCodec
     private let jsonEncoder = RecordHeader.encoder()
-    /// Histogram bin lookups, one per dtype and histogram range met.
-    private var binTables: [String: HistogramBinTable] = [:]
+    /// Histogram bin lookups, one per dtype and histogram range met (`nil` for types without one).
+    private var binTables: [BinTableKey: HistogramBinTable?] = [:]
+
+    private struct BinTableKey: Hashable {
+        var dtype: DType
+        var low: Double, high: Double
+    }
 
     public init(options: EncodingOptions = EncodingOptions()) {
         self.options = options
@@ -62,12 +67,10 @@ public final class RecordEncoder {
                                                               channels: 1, height: h, width: w, offset: 0, size: packed.count, crc32: CRC32.checksum(packed)), packed))
             }
             let range = options.histogramRange(sensor: sensor.sensor, dtype: sensor.dtype)
-            let tableKey = "\(sensor.dtype) \(range)"
-            if binTables[tableKey] == nil {
-                binTables[tableKey] = HistogramBinTable(dtype: sensor.dtype, histogramRange: [range.lowerBound, range.upperBound],
-                                                        bins: BandStatistics(histogramRange: range).histogram.count)
-            }
-            let table = binTables[tableKey]
+            let key = BinTableKey(dtype: sensor.dtype, low: range.lowerBound, high: range.upperBound)
+            let table = binTables[key] ?? HistogramBinTable(dtype: sensor.dtype, histogramRange: [range.lowerBound, range.upperBound],
+                                                            bins: BandStatistics.defaultBins)
+            binTables[key] = table
             statistics[sensor.sensor] = array.withUnsafeBytes { raw in
                 (0..<c).map { band in
                     var stats = BandStatistics(histogramRange: range)
