@@ -175,14 +175,17 @@ public enum BuildExecutor {
         }
     }
 
-    /// Identifies a build configuration: the manifest as given, every input's path and size, and
-    /// for a partitioned build the part count.
+    /// Identifies a build configuration: the manifest as given, the block size it resolves to, every
+    /// input's path and size, and for a partitioned build the part count.
     static func fingerprint(_ manifest: Manifest, inputs: [InputFile], parts: Int? = nil) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         var hasher = SHA256()
         hasher.update(Array(try encoder.encode(manifest.document)))
         hasher.update(Array(try encoder.encode(inputs)))
+        // The block size decides which cells a resume position covers, and its default has changed
+        // between versions: a journal or part of another block size must not be taken for this one.
+        hasher.update(Array("blockCells \(manifest.grid.blockCells)".utf8))
         if let parts { hasher.update(Array("parts \(parts)".utf8)) }
         return hasher.finalizeHex()
     }

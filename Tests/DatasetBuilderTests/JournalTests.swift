@@ -1,4 +1,4 @@
-import DatasetBuilder
+@testable import DatasetBuilder
 import Foundation
 import ShardFormat
 import TestSupport
@@ -37,6 +37,18 @@ struct JournalTests {
                                       inputs: (0..<4).map { InputFile(path: "scenes/scene\($0).tif", bytes: 1000 + $0) })
         #expect(try index.encoded() == DatasetIndex.load(directory: reference).encoded())
         #expect(!FileManager.default.fileExists(atPath: journal))
+    }
+
+    @Test("The build fingerprint covers the block size the manifest resolves to, so a journal of other blocks is not resumed")
+    func fingerprintCoversBlockSize() throws {
+        // The same manifest document with another block size (as when a default changes between
+        // versions): a resume position counts blocks, so it would point at other cells.
+        var manifest = try ManifestParser.load(path: HostileBuildInputTests.soundPlan().manifest)
+        let inputs = [InputFile(path: "a.vrt", bytes: 1)]
+        let before = try BuildExecutor.fingerprint(manifest, inputs: inputs)
+        #expect(try BuildExecutor.fingerprint(manifest, inputs: inputs) == before)
+        manifest.grid.blockCells += 1
+        #expect(try BuildExecutor.fingerprint(manifest, inputs: inputs) != before)
     }
 
     @Test("A second writer of the same directory is refused while the first holds it, and may start once it is gone")
