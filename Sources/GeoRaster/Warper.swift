@@ -45,19 +45,16 @@ public enum Warper {
                               message: "buffers of \(pixels.count) bytes and \(validity.count) flags are too small")
         }
         for i in 0..<plane { validity[i] = 1 }
-        var alpha = [Float](repeating: 0, count: plane)
+        // One alpha plane of the output type, as `gdalwarp -ot <T> -dstalpha` makes it.
+        let alpha = UnsafeMutableRawBufferPointer.allocate(byteCount: plane * dataType.size, alignment: 16)
+        defer { alpha.deallocate() }
         var firstBand = 0
         for input in inputs {
-            let warped = try warpToMemory(input, onto: grid, type: dataType, options: options)
-            defer { GDALClose(warped) }
             let bands = input.outputBandCount
             let planeBytes = plane * dataType.size
             let slice = UnsafeMutableRawBufferPointer(rebasing: pixels[(firstBand * planeBytes)..<((firstBand + bands) * planeBytes)])
-            try readMemory(warped, bands: Array(1...bands), into: slice, type: dataType, grid: grid, subject: input)
-            try alpha.withUnsafeMutableBufferPointer { (buffer) throws(RasterError) in
-                try readMemory(warped, bands: [bands + 1], into: UnsafeMutableRawBufferPointer(buffer), type: .f32, grid: grid, subject: input)
-            }
-            for i in 0..<plane where alpha[i] <= 0 { validity[i] = 0 }
+            try warp(input, onto: grid, type: dataType, options: options, into: slice, alpha: alpha)
+            clearValidity(validity, where: UnsafeRawBufferPointer(alpha), type: dataType)
             firstBand += bands
         }
         // NaN is never data.
@@ -73,13 +70,19 @@ public enum Warper {
         }
     }
 
-    /// The `gdalwarp` arguments (without sources and destination) for one input group.
-    static func arguments(for input: WarpInput, grid: GridSpec, type: DType, options: WarpOptions) -> [String] {
-        let b = grid.bounds
-        var args = ["-of", "MEM", "-t_srs", grid.crs.wkt,
-                    "-te", num(b.minX), num(b.minY), num(b.maxX), num(b.maxY),
-                    "-tr", num(grid.pixelSize), num(grid.pixelSize),
-                    "-r", input.resampling.rawValue, "-ot", type.gdalName, "-dstalpha", "-q"]
+    /// The `gdalwarp` arguments (without sources) for one input group warped into a destination
+    /// that already has the grid's CRS, extent, size and type, with one alpha band after the data
+    /// bands: those of `-t_srs <CRS> -te … -tr … -ot <T> -dstalpha` into a new file, but
+    /// `GDALWarpCreateOutput` (a transformer per source to suggest an output nobody needs) and
+    /// the copy out of a MEM dataset of GDAL's own are skipped.
+    ///
+    /// A new file starts as zeros, is initialised to 0 again before the first source's chunks
+    /// (`INIT_DEST=0`) and later sources land on what the earlier ones wrote. Here the caller
+    /// zeroes the destination, and only a single source is told `INIT_DEST=0` (it saves reading
+    /// the zeros back); told to every source, a later one would clear what an earlier one wrote.
+    static func arguments(for input: WarpInput, options: WarpOptions) -> [String] {
+        var args = ["-r", input.resampling.rawValue, "-dstalpha", "-q"]
+        if input.rasters.count == 1 { args += ["-wo", "INIT_DEST=0"] }
         if let nodata = input.nodata { args += ["-srcnodata", num(nodata)] }
         if let scale = input.kernelScale, scale.count == 2 {
             args += ["-wo", "XSCALE=\(scale[0])", "-wo", "YSCALE=\(scale[1])"]
@@ -123,10 +126,12 @@ public enum Warper {
         }
     }
 
-    /// Runs `GDALWarp` for one input group into a new MEM dataset (data bands + alpha).
-    private static func warpToMemory(
-        _ input: WarpInput, onto grid: GridSpec, type: DType, options: WarpOptions
-    ) throws(RasterError) -> GDALDatasetH {
+    /// Runs `GDALWarp` for one input group into caller memory: a MEM dataset on the grid whose
+    /// data bands are the planes of `pixels` and whose alpha band is `alpha`.
+    private static func warp(
+        _ input: WarpInput, onto grid: GridSpec, type: DType, options: WarpOptions,
+        into pixels: UnsafeMutableRawBufferPointer, alpha: UnsafeMutableRawBufferPointer
+    ) throws(RasterError) {
         let subject = input.rasters.map(\.path).joined(separator: ", ")
         // A band subset goes through an in-memory VRT (gdalwarp -srcband arrives only in GDAL 3.7);
         // a raster whose bands are exactly the ones asked for is warped as it is.
@@ -140,20 +145,67 @@ public enum Warper {
                 sources.append(raster.handle)
             }
         }
-        let args = CStringArray(arguments(for: input, grid: grid, type: type, options: options))
+        // What a new MEM file holds: zeros, also where chunks without source pixels are skipped.
+        pixels.initializeMemory(as: UInt8.self, repeating: 0)
+        alpha.initializeMemory(as: UInt8.self, repeating: 0)
+        let destination = try memoryDataset(grid, type: type, planes: pixels, alpha: alpha, subject: subject)
+        defer { GDALClose(destination) }
+        let args = CStringArray(arguments(for: input, options: options))
         GDALRuntime.resetError()
         let result: GDALDatasetH? = args.withPointer { argv in
             guard let appOptions = GDALWarpAppOptionsNew(argv, nil) else { return nil }
             defer { GDALWarpAppOptionsFree(appOptions) }
             var usageError: Int32 = 0
-            return GDALWarp("", nil, Int32(sources.count), &sources, appOptions, &usageError)
+            return GDALWarp(nil, destination, Int32(sources.count), &sources, appOptions, &usageError)
         }
         withExtendedLifetime(subsets) {}
-        guard let result else {
+        guard result != nil else {
             throw RasterError(.warp, operation: "warp onto \(grid)", subject: subject,
                               message: GDALRuntime.lastErrorMessage() + remoteReason(input.rasters))
         }
-        return result
+    }
+
+    /// A MEM dataset on `grid` over caller memory: one band per plane of `planes`, then `alpha`.
+    private static func memoryDataset(
+        _ grid: GridSpec, type: DType, planes: UnsafeMutableRawBufferPointer, alpha: UnsafeMutableRawBufferPointer, subject: String
+    ) throws(RasterError) -> GDALDatasetH {
+        let planeBytes = grid.pixelCount * type.size
+        guard let driver = GDALGetDriverByName("MEM"),
+              let dataset = GDALCreate(driver, "", Int32(grid.width), Int32(grid.height), 0, type.gdal, nil) else {
+            throw RasterError(.warp, operation: "create the warp's destination", subject: subject, message: GDALRuntime.lastErrorMessage())
+        }
+        var coefficients = grid.geoTransform.coefficients
+        var ok = GDALSetGeoTransform(dataset, &coefficients) == CE_None && GDALSetProjection(dataset, grid.crs.wkt) == CE_None
+        let bases = (0..<(planes.count / planeBytes)).map { planes.baseAddress! + $0 * planeBytes } + [alpha.baseAddress!]
+        for base in bases where ok {
+            // MEM reads the address back with CPLScanPointer, which takes 0x-prefixed hex.
+            let bandOptions = CStringArray(["DATAPOINTER=0x" + String(UInt(bitPattern: base), radix: 16),
+                                            "PIXELOFFSET=\(type.size)", "LINEOFFSET=\(type.size * grid.width)"])
+            ok = bandOptions.withPointer { GDALAddBand(dataset, type.gdal, $0) } == CE_None
+        }
+        guard ok else {
+            let message = GDALRuntime.lastErrorMessage()
+            GDALClose(dataset)
+            throw RasterError(.warp, operation: "create the warp's destination", subject: subject, message: message)
+        }
+        GDALSetRasterColorInterpretation(GDALGetRasterBand(dataset, Int32(bases.count)), GCI_AlphaBand)
+        return dataset
+    }
+
+    /// Clears `validity` where the alpha plane is 0 (or less): no source pixel reached it.
+    private static func clearValidity(_ validity: UnsafeMutableBufferPointer<UInt8>, where alpha: UnsafeRawBufferPointer, type: DType) {
+        func clear<V: Numeric & Comparable>(_: V.Type) {
+            let values = alpha.bindMemory(to: V.self)
+            for i in 0..<validity.count where values[i] <= 0 { validity[i] = 0 }
+        }
+        switch type {
+        case .u8: clear(UInt8.self)
+        case .i16: clear(Int16.self)
+        case .u16: clear(UInt16.self)
+        case .i32: clear(Int32.self)
+        case .f32: clear(Float.self)
+        case .f64: clear(Double.self)
+        }
     }
 
     /// A VRT view of some bands of a raster (`GDALTranslate -of VRT -b …`).
@@ -171,22 +223,5 @@ public enum Warper {
                               message: GDALRuntime.lastErrorMessage())
         }
         return Raster(owning: result, path: raster.path)
-    }
-
-    private static func readMemory(
-        _ dataset: GDALDatasetH, bands: [Int], into buffer: UnsafeMutableRawBufferPointer, type: DType, grid: GridSpec,
-        subject input: WarpInput
-    ) throws(RasterError) {
-        let size = type.size
-        var bandMap = bands.map { Int32($0) }
-        GDALRuntime.resetError()
-        let err = GDALDatasetRasterIOEx(
-            dataset, GF_Read, 0, 0, Int32(grid.width), Int32(grid.height), buffer.baseAddress,
-            Int32(grid.width), Int32(grid.height), type.gdal, Int32(bands.count), &bandMap,
-            Int64(size), Int64(size * grid.width), Int64(size * grid.pixelCount), nil)
-        guard err == CE_None else {
-            throw RasterError(.warp, operation: "read warped pixels", subject: input.rasters.map(\.path).joined(separator: ", "),
-                              message: GDALRuntime.lastErrorMessage() + remoteReason(input.rasters))
-        }
     }
 }
