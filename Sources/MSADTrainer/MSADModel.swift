@@ -63,8 +63,8 @@ public struct MSADModel<T: BLASScalar>: Parameters, Sendable {
                 ((dza, ga), (dzb, gb)) = (backward[0], backward[1])
             }
             loss += l * share
-            dz[a] = dz[a] + dza.scaled(share)
-            dz[b] = dz[b] + dzb.scaled(share)
+            dz[a].add(dza, scaledBy: share)
+            dz[b].add(dzb, scaledBy: share)
             for (i, v) in ga.flattened.enumerated() { headGradients[a][i] += v * share }
             for (i, v) in gb.flattened.enumerated() { headGradients[b][i] += v * share }
         }

@@ -68,12 +68,25 @@ public struct Matrix<T: BLASScalar>: Sendable, Equatable {
     }
 
     public static func + (a: Matrix, b: Matrix) -> Matrix {
-        precondition(a.rows == b.rows && a.cols == b.cols)
-        var sum = a.values
-        sum.withUnsafeMutableBufferPointer { s in
-            b.values.withUnsafeBufferPointer { b in for i in s.indices { s[i] += b[i] } }
+        var sum = a
+        sum += b
+        return sum
+    }
+
+    /// Adds `b` in place: no new matrix where the left side is a temporary (the residual sums of a
+    /// step would otherwise copy, and fault in, a fresh tokens×width matrix each).
+    public static func += (a: inout Matrix, b: Matrix) {
+        a.add(b, scaledBy: 1)
+    }
+
+    /// `self += s · b`, in place.
+    public mutating func add(_ b: Matrix, scaledBy s: T) {
+        precondition(rows == b.rows && cols == b.cols)
+        values.withUnsafeMutableBufferPointer { x in
+            b.values.withUnsafeBufferPointer { b in
+                if s == 1 { for i in x.indices { x[i] += b[i] } } else { for i in x.indices { x[i] += s * b[i] } }
+            }
         }
-        return Matrix(rows: a.rows, cols: a.cols, values: sum)
     }
 
     /// Every element times `s`.

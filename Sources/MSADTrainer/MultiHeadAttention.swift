@@ -95,7 +95,10 @@ public struct MultiHeadAttention<T: BLASScalar>: CompositeLayer, Sendable {
         let (dxq, gq) = query.backward(x, dq), (dxk, gk) = key.backward(x, dk), (dxv, gv) = value.backward(x, dv)
         var gradient = self
         gradient.query = gq; gradient.key = gk; gradient.value = gv; gradient.output = gOutput
-        return (dxq + dxk + dxv, gradient)
+        var dx = consume dxq
+        dx += dxk
+        dx += dxv
+        return (dx, gradient)
     }
 
     public mutating func visitParts<V: PartVisitor>(_ v: inout V) where V.Scalar == T {

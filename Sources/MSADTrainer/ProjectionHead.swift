@@ -19,17 +19,21 @@ public struct ProjectionHead<T: BLASScalar>: CompositeLayer, Sendable {
 
     public func forward(_ z: Matrix<T>) -> Matrix<T> {
         let u = first.forward(z)
-        return norm.forward(second.forward(GELU.forward(u)) + u)
+        var s = second.forward(GELU.forward(u))
+        s += u
+        return norm.forward(s)
     }
 
     /// Recomputes the forward intermediates, then back-propagates `dL/d(output)`.
     public func backward(_ z: Matrix<T>, _ dOut: Matrix<T>) -> (dz: Matrix<T>, gradient: ProjectionHead<T>) {
         let u = first.forward(z)
         let (g, gate) = GELU.forwardSavingGate(u)
-        let s = second.forward(g) + u
+        var s = second.forward(g)
+        s += u
         let (ds, gNorm) = norm.backward(s, dOut)
         let (dg, gSecond) = second.backward(g, ds)
-        let du = GELU.backward(u, dg, gate: gate) + ds          // the residual adds Linear₁'s output
+        var du = GELU.backward(u, dg, gate: gate)
+        du += ds          // the residual adds Linear₁'s output
         let (dz, gFirst) = first.backward(z, du)
         return (dz, ProjectionHead(first: gFirst, second: gSecond, norm: gNorm))
     }

@@ -27,10 +27,13 @@ public struct TransformerBlock<T: BLASScalar>: CompositeLayer, Sendable {
     public func forwardSaving(_ x: Matrix<T>, tokens: Int) -> (y: Matrix<T>, cache: Cache) {
         let n1 = norm1.forward(x)
         let (a, attentionCache) = attention.forwardSaving(n1, tokens: tokens)
-        let x1 = x + a
+        var x1 = consume a   // x + a, summed into the temporary (IEEE addition commutes exactly)
+        x1 += x
         let n2 = norm2.forward(x1), h = hidden.forward(n2)
         let (g, gate) = GELU.forwardSavingGate(h)
-        return (x1 + projection.forward(g), Cache(n1: n1, attention: attentionCache, x1: x1, n2: n2, h: h, gate: gate, g: g))
+        var y = projection.forward(g)
+        y += x1
+        return (y, Cache(n1: n1, attention: attentionCache, x1: x1, n2: n2, h: h, gate: gate, g: g))
     }
 
     public func backward(_ x: Matrix<T>, _ dy: Matrix<T>, tokens: Int, cache saved: Cache? = nil) -> (dx: Matrix<T>, gradient: TransformerBlock<T>) {
@@ -39,13 +42,16 @@ public struct TransformerBlock<T: BLASScalar>: CompositeLayer, Sendable {
         let (dg, gProjection) = projection.backward(c.g, dy)
         let (dn2, gHidden) = hidden.backward(c.n2, GELU.backward(c.h, dg, gate: c.gate))
         let (dx1FromMLP, gNorm2) = norm2.backward(c.x1, dn2)
-        let dx1 = dy + dx1FromMLP
+        var dx1 = consume dx1FromMLP
+        dx1 += dy
         let (dn1, gAttention) = attention.backward(c.n1, dx1, tokens: tokens, cache: c.attention)
         let (dxFromAttention, gNorm1) = norm1.backward(x, dn1)
         var gradient = self
         gradient.norm1 = gNorm1; gradient.attention = gAttention; gradient.norm2 = gNorm2
         gradient.hidden = gHidden; gradient.projection = gProjection
-        return (dx1 + dxFromAttention, gradient)
+        var dx = consume dxFromAttention
+        dx += dx1
+        return (dx, gradient)
     }
 
     public mutating func visitParts<V: PartVisitor>(_ v: inout V) where V.Scalar == T {
