@@ -33,16 +33,20 @@ public enum GELU {
         let (k, a): (T, T) = constants()
         let gate = saved ?? forwardSavingGate(x).gate
         precondition(x.values.count == dy.values.count && gate.count == dy.values.count)
-        var dx = dy.values
-        x.values.withUnsafeBufferPointer { x in
-            gate.withUnsafeBufferPointer { gate in
-                dx.withUnsafeMutableBufferPointer { dx in
-                    for i in 0..<dx.count {
-                        let v = x[i], s = gate[i]
-                        dx[i] *= s + 2 * v * s * (1 - s) * k * (1 + 3 * a * v * v)
+        let count = dy.values.count
+        // Written straight into a new array: copying dy first and scaling it in place costs a memmove.
+        let dx = [T](unsafeUninitializedCapacity: count) { dx, initialized in
+            x.values.withUnsafeBufferPointer { x in
+                gate.withUnsafeBufferPointer { gate in
+                    dy.values.withUnsafeBufferPointer { dy in
+                        for i in 0..<count {
+                            let v = x[i], s = gate[i]
+                            dx[i] = dy[i] * (s + 2 * v * s * (1 - s) * k * (1 + 3 * a * v * v))
+                        }
                     }
                 }
             }
+            initialized = count
         }
         return Matrix(rows: dy.rows, cols: dy.cols, values: dx)
     }
