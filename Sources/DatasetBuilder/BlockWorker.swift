@@ -27,6 +27,12 @@ private struct WarpKey: Hashable {
     var cell: String?
 }
 
+/// One window of a warp key (``WarpWindows``).
+private struct WarpWindowID: Hashable {
+    var key: WarpKey
+    var part: Int
+}
+
 /// Turns blocks of the plan into encoded records. Owns GDAL handles and a zstd context, so each
 /// instance is confined to one worker thread (GDAL 3.6 handles must not be shared).
 final class BlockWorker {
@@ -62,11 +68,13 @@ final class BlockWorker {
         let zone = plan.zones[block.zone]
         let manifest = plan.manifest
         let all = block.cells.map { zone.cells[$0] }
-        let cells = all.filter { !skip($0.key) }
+        let kept = all.indices.filter { !skip(all[$0].key) }
+        let cells = kept.map { all[$0] }
         guard !cells.isEmpty else { return BlockResult(records: [], cells: block.cells.count) }
         // Per sensor and cell, the warp its patch is cut from: one per distinct choice of scenes,
         // over the cells that made it (with fixed kernel scales a patch's pixels then depend only on
-        // its own scenes and, for approximate warps, on the window). Approximate warps of a sensor
+        // its own scenes and, for approximate warps, on the window); exact warps cut that box
+        // where it holds much ground none of the cells needs (``WarpWindows``). Approximate warps of a sensor
         // whose cells take every scene that touches them (no time rule, or `mosaic` without an
         // anchor) warp once per block with all its scenes in name order instead: a scene whose
         // footprint misses a cell writes none of its pixels, and with cheap transformations the
@@ -89,18 +97,31 @@ final class BlockWorker {
                 if sensor.time?.pick == .timeSeries { return cell.scenes[i].map { WarpKey(scenes: [$0], cell: nil) } }
                 return [WarpKey(scenes: oneWarpPerBlock ? blockScenes : cell.scenes[i], cell: nil)]
             }
-            var windows: [WarpKey: BoundingBox] = [:]
-            for cell in all {
-                for key in keys(cell) { windows[key] = windows[key].map { $0.union(cell.box) } ?? cell.box }
+            var members: [WarpKey: [Int]] = [:]
+            for (i, cell) in all.enumerated() {
+                for key in keys(cell) { members[key, default: []].append(i) }
             }
-            var done: [WarpKey: WarpedBlock] = [:]
-            for cell in cells {
-                let cellKeys = keys(cell)
+            // Each key's windows: the box of its cells, cut where that saves pixels for exact warps.
+            var windows: [WarpKey: [(box: BoundingBox, members: [Int])]] = [:]
+            for (key, cellIndices) in members {
+                let boxes = cellIndices.map { all[$0].box }
+                let groups = storesWarpWindows || sensor.rasterize != nil
+                    ? [(box: boxes.dropFirst().reduce(boxes[0]) { $0.union($1) }, members: Array(boxes.indices))]
+                    : WarpWindows.partition(boxes, minimumSaving: WarpWindows.minimumSavedPixels * sensor.gsd * sensor.gsd)
+                windows[key] = groups.map { ($0.box, $0.members.map { cellIndices[$0] }) }
+            }
+            var done: [WarpWindowID: WarpedBlock] = [:]
+            for i in kept {
+                let cellKeys = keys(all[i])
                 guard !cellKeys.isEmpty else { continue }
-                for key in cellKeys where done[key] == nil {
-                    done[key] = try warp(sensor, scenes: key.scenes.map { zone.scenes[sensor.name]![$0] }, box: windows[key]!, crs: zone.crs)
+                warped[sensor.name, default: [:]][all[i].key] = try cellKeys.map { key in
+                    let window = WarpWindowID(key: key, part: windows[key]!.firstIndex { $0.members.contains(i) }!)
+                    if let block = done[window] { return block }
+                    let block = try warp(sensor, scenes: key.scenes.map { zone.scenes[sensor.name]![$0] },
+                                         box: windows[key]![window.part].box, crs: zone.crs)
+                    done[window] = block
+                    return block
                 }
-                warped[sensor.name, default: [:]][cell.key] = cellKeys.map { done[$0]! }
             }
         }
         var records: [EncodedRecord] = []
