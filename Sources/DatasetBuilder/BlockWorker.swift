@@ -74,12 +74,13 @@ final class BlockWorker {
         // Per sensor and cell, the warp its patch is cut from: one per distinct choice of scenes,
         // over the cells that made it (with fixed kernel scales a patch's pixels then depend only on
         // its own scenes and, for approximate warps, on the window); exact warps cut that box
-        // where it holds much ground none of the cells needs (``WarpWindows``). Approximate warps of a sensor
-        // whose cells take every scene that touches them (no time rule, or `mosaic` without an
-        // anchor) warp once per block with all its scenes in name order instead: a scene whose
-        // footprint misses a cell writes none of its pixels, and with cheap transformations the
-        // fixed cost of each warp (PROJ's search for the operation) dominates. Exact warps transform
-        // every window pixel once per scene, so there one warp of all the scenes measured slower.
+        // where it holds much ground none of the cells needs (``WarpWindows``). Approximate warps
+        // of a sensor whose cells take every scene that touches them (no time rule, or `mosaic`
+        // without an anchor) warp once per block with all its scenes in name order instead: a
+        // scene whose footprint misses a cell writes none of its pixels, and with cheap
+        // transformations the fixed cost of each warp (PROJ's search for the operation) dominates.
+        // Exact warps transform every window pixel once per scene, so there one warp of all the
+        // scenes measured slower.
         // Windows come from all the block's cells, also those a resumed build skips, so that
         // approximate warps see the same windows.
         // Vector labels are burnt per cell: GDAL's all-touched rule decides pixels an edge passes
