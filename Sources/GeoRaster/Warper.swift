@@ -148,35 +148,84 @@ public enum Warper {
         // What a new MEM file holds: zeros, also where chunks without source pixels are skipped.
         pixels.initializeMemory(as: UInt8.self, repeating: 0)
         alpha.initializeMemory(as: UInt8.self, repeating: 0)
-        let destination = try memoryDataset(grid, type: type, planes: pixels, alpha: alpha, subject: subject)
-        defer { GDALClose(destination) }
-        let args = CStringArray(arguments(for: input, options: options))
-        GDALRuntime.resetError()
-        let result: GDALDatasetH? = args.withPointer { argv in
-            guard let appOptions = GDALWarpAppOptionsNew(argv, nil) else { return nil }
-            defer { GDALWarpAppOptionsFree(appOptions) }
-            var usageError: Int32 = 0
-            return GDALWarp(nil, destination, Int32(sources.count), &sources, appOptions, &usageError)
+        let whole = PixelWindow(x: 0, y: 0, width: grid.width, height: grid.height)
+        // A mosaic's sources one by one, each over the part of the grid it can reach (see
+        // `reach(of:resampling:kernelScale:grid:)`), or all of them over the whole grid in one call.
+        var calls: [(sources: [GDALDatasetH?], window: PixelWindow)] = [(sources, whole)]
+        if sources.count > 1, options.errorThreshold == 0, let scale = input.kernelScale {
+            calls = []
+            for (raster, source) in zip(input.rasters, sources) {
+                if let window = try reach(of: raster, resampling: input.resampling, kernelScale: scale, grid: grid) {
+                    calls.append(([source], window))
+                }
+            }
+        }
+        for call in calls {
+            let destination = try memoryDataset(grid, window: call.window, type: type, planes: pixels, alpha: alpha, subject: subject)
+            defer { GDALClose(destination) }
+            let args = CStringArray(arguments(for: input, options: options))
+            var callSources = call.sources
+            GDALRuntime.resetError()
+            let result: GDALDatasetH? = args.withPointer { argv in
+                guard let appOptions = GDALWarpAppOptionsNew(argv, nil) else { return nil }
+                defer { GDALWarpAppOptionsFree(appOptions) }
+                var usageError: Int32 = 0
+                return GDALWarp(nil, destination, Int32(callSources.count), &callSources, appOptions, &usageError)
+            }
+            guard result != nil else {
+                throw RasterError(.warp, operation: "warp onto \(grid)", subject: subject,
+                                  message: GDALRuntime.lastErrorMessage() + remoteReason(input.rasters))
+            }
         }
         withExtendedLifetime(subsets) {}
-        guard result != nil else {
-            throw RasterError(.warp, operation: "warp onto \(grid)", subject: subject,
-                              message: GDALRuntime.lastErrorMessage() + remoteReason(input.rasters))
-        }
     }
 
-    /// A MEM dataset on `grid` over caller memory: one band per plane of `planes`, then `alpha`.
+    /// The pixels of `grid` that `raster` can write when warped exactly with a fixed kernel scale, or
+    /// `nil` when they miss the grid: the raster's outline in the grid's CRS, widened and snapped
+    /// outwards. GDAL computes a pixel only when its centre maps inside the source raster
+    /// (`GWKCheckAndComputeSrcOffsets`), or for `average` and `mode` when its footprint comes
+    /// within 2·⌈1/XSCALE⌉ source pixels of it (`GWKAverageOrModeThread`); the margin, the
+    /// kernel's radius over the scale plus two source pixels and two grid pixels, holds both and
+    /// the outline's sampling between its points.
+    ///
+    /// With exact transformations and a fixed kernel scale a pixel's value does not depend on the
+    /// window it is warped in, so a mosaic's sources warped one by one, each over its reach, give
+    /// what one `gdalwarp` of all of them over the whole grid gives, in which each source transforms
+    /// every pixel of the grid; later sources still land on what earlier ones wrote.
+    static func reach(of raster: Raster, resampling: Resampling, kernelScale: [Double], grid: GridSpec) throws(RasterError) -> PixelWindow? {
+        guard let outline = try raster.footprint().transformed(to: grid.crs).bounds else { return nil }
+        let radius: Double = switch resampling {
+        case .near, .bilinear: 1
+        case .cubic, .average, .mode: 2
+        }
+        let scale = max(1e-6, min(1, kernelScale.min() ?? 1))
+        let sourcePixel = max(outline.width / Double(max(1, raster.width)), outline.height / Double(max(1, raster.height)))
+        let margin = (radius / scale + 2) * sourcePixel + 2 * grid.pixelSize
+        let b = grid.bounds
+        let x0 = max(0, Int(((outline.minX - margin - b.minX) / grid.pixelSize).rounded(.down)))
+        let x1 = min(grid.width, Int(((outline.maxX + margin - b.minX) / grid.pixelSize).rounded(.up)))
+        let y0 = max(0, Int(((b.maxY - outline.maxY - margin) / grid.pixelSize).rounded(.down)))
+        let y1 = min(grid.height, Int(((b.maxY - outline.minY + margin) / grid.pixelSize).rounded(.up)))
+        guard x1 > x0, y1 > y0 else { return nil }
+        return PixelWindow(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+    }
+
+    /// A MEM dataset on `window` of `grid` over caller memory: one band per plane of `planes` (whole
+    /// `grid`-sized planes, of which it covers the window's rows and columns), then `alpha`.
     private static func memoryDataset(
-        _ grid: GridSpec, type: DType, planes: UnsafeMutableRawBufferPointer, alpha: UnsafeMutableRawBufferPointer, subject: String
+        _ grid: GridSpec, window: PixelWindow, type: DType, planes: UnsafeMutableRawBufferPointer,
+        alpha: UnsafeMutableRawBufferPointer, subject: String
     ) throws(RasterError) -> GDALDatasetH {
         let planeBytes = grid.pixelCount * type.size
+        let sub = try grid.subgrid(window)
         guard let driver = GDALGetDriverByName("MEM"),
-              let dataset = GDALCreate(driver, "", Int32(grid.width), Int32(grid.height), 0, type.gdal, nil) else {
+              let dataset = GDALCreate(driver, "", Int32(sub.width), Int32(sub.height), 0, type.gdal, nil) else {
             throw RasterError(.warp, operation: "create the warp's destination", subject: subject, message: GDALRuntime.lastErrorMessage())
         }
-        var coefficients = grid.geoTransform.coefficients
+        var coefficients = sub.geoTransform.coefficients
         var ok = GDALSetGeoTransform(dataset, &coefficients) == CE_None && GDALSetProjection(dataset, grid.crs.wkt) == CE_None
-        let bases = (0..<(planes.count / planeBytes)).map { planes.baseAddress! + $0 * planeBytes } + [alpha.baseAddress!]
+        let offset = (window.y * grid.width + window.x) * type.size
+        let bases = (0..<(planes.count / planeBytes)).map { planes.baseAddress! + $0 * planeBytes + offset } + [alpha.baseAddress! + offset]
         for base in bases where ok {
             // MEM reads the address back with CPLScanPointer, which takes 0x-prefixed hex.
             let bandOptions = CStringArray(["DATAPOINTER=0x" + String(UInt(bitPattern: base), radix: 16),

@@ -1,5 +1,5 @@
 import Foundation
-import GeoRaster
+@testable import GeoRaster
 import TestSupport
 import Testing
 
@@ -126,6 +126,35 @@ struct WarperTests {
                                    onto: grid, as: Int16.self)
         let reference = try GDALCommand.gdalwarp(paths, onto: grid, resampling: .bilinear, as: Int16.self)
         #expect(ours.pixels == reference.pixels)
+    }
+
+    @Test("Exact mosaics of overlapping tiles with a fixed kernel scale warp each tile over its reach and equal gdalwarp",
+          arguments: [(Resampling.bilinear, 20.0), (.cubic, 30.0), (.average, 40.0), (.near, 10.0)])
+    func mosaicOfTilesOverTheirReach(resampling: Resampling, pixelSize: Double) throws {
+        // Four overlapping tiles of a 10 m scene (EPSG:27700), in an order where later tiles
+        // overwrite earlier ones, onto UTM: each tile reaches part of the grid only.
+        let scene = TestEnvironment.real("aber_s2_20210527_epsg27700.tif")
+        let directory = TestEnvironment.temporaryDirectory()
+        var tiles: [String] = []
+        for (x, y) in [(0, 0), (150, 0), (0, 160), (150, 160)] {
+            let tile = "\(directory)/tile_\(x)_\(y).tif"
+            try TestEnvironment.check("gdal_translate", ["-q", "-srcwin", "\(x)", "\(y)", "174", "179", scene, tile])
+            tiles.append(tile)
+        }
+        let grid = try snappedGrid(around: scene, crs: try CRS(epsg: 32630), pixelSize: pixelSize)
+        let scale = [10 / pixelSize, 10 / pixelSize]
+        let rasters = try tiles.map { try Raster(path: $0) }
+        let windows = try rasters.map { try #require(try Warper.reach(of: $0, resampling: resampling, kernelScale: scale, grid: grid)) }
+        #expect(windows.allSatisfy { $0.pixelCount < grid.pixelCount * 3 / 4 }, "each tile reaches part of the grid: \(windows)")
+        let ours = try Warper.warp([WarpInput(rasters: rasters, resampling: resampling, kernelScale: scale)], onto: grid, as: UInt16.self,
+                                   options: WarpOptions(errorThreshold: 0))
+        let exact = ["-et", "0", "-wo", "XSCALE=\(scale[0])", "-wo", "YSCALE=\(scale[1])"]
+        let reference = try GDALCommand.gdalwarp(tiles, onto: grid, resampling: resampling, as: UInt16.self, extra: exact)
+        let differing = zip(ours.pixels, reference.pixels).filter { $0 != $1 }.count
+        #expect(differing == 0, "\(differing) of \(reference.pixels.count) values differ from gdalwarp")
+        let alpha = try GDALCommand.gdalwarp(tiles, onto: grid, resampling: resampling, as: UInt16.self, extra: exact + ["-dstalpha"])
+        let expectedMask = alpha.pixels.suffix(grid.pixelCount).map { $0 > 0 ? UInt8(1) : 0 }
+        #expect(ours.validity == Array(expectedMask))
     }
 }
 
