@@ -148,10 +148,9 @@ public enum Warper {
         // What a new MEM file holds: zeros, also where chunks without source pixels are skipped.
         pixels.initializeMemory(as: UInt8.self, repeating: 0)
         alpha.initializeMemory(as: UInt8.self, repeating: 0)
-        let whole = PixelWindow(x: 0, y: 0, width: grid.width, height: grid.height)
         // A mosaic's sources one by one, each over the part of the grid it can reach (see
         // `reach(of:resampling:kernelScale:grid:)`), or all of them over the whole grid in one call.
-        var calls: [(sources: [GDALDatasetH?], window: PixelWindow)] = [(sources, whole)]
+        var calls: [(sources: [GDALDatasetH?], window: PixelWindow)] = [(sources, PixelWindow(x: 0, y: 0, width: grid.width, height: grid.height))]
         if sources.count > 1, options.errorThreshold == 0, let scale = input.kernelScale {
             calls = []
             for (raster, source) in zip(input.rasters, sources) {
@@ -192,8 +191,16 @@ public enum Warper {
     /// window it is warped in, so a mosaic's sources warped one by one, each over its reach, give
     /// what one `gdalwarp` of all of them over the whole grid gives, in which each source transforms
     /// every pixel of the grid; later sources still land on what earlier ones wrote.
+    ///
+    /// The outline has a vertex at least every 64 source pixels, so that its edges, curved by the
+    /// reprojection, bulge far less than the margin between vertices. Where it cannot be drawn
+    /// whole in the grid's CRS (a vertex outside the projection's domain), the reach is the whole
+    /// grid, and GDAL judges the source as it would in one call.
     static func reach(of raster: Raster, resampling: Resampling, kernelScale: [Double], grid: GridSpec) throws(RasterError) -> PixelWindow? {
-        guard let outline = try raster.footprint().transformed(to: grid.crs).bounds else { return nil }
+        let whole = PixelWindow(x: 0, y: 0, width: grid.width, height: grid.height)
+        let footprint = try raster.footprint(pointsPerEdge: min(1025, max(21, max(raster.width, raster.height) / 64 + 2)))
+        guard let transformed = try? footprint.transformed(to: grid.crs), transformed.ring.count == footprint.ring.count,
+              let outline = transformed.bounds else { return whole }
         let radius: Double = switch resampling {
         case .near, .bilinear: 1
         case .cubic, .average, .mode: 2
@@ -202,10 +209,14 @@ public enum Warper {
         let sourcePixel = max(outline.width / Double(max(1, raster.width)), outline.height / Double(max(1, raster.height)))
         let margin = (radius / scale + 2) * sourcePixel + 2 * grid.pixelSize
         let b = grid.bounds
-        let x0 = max(0, Int(((outline.minX - margin - b.minX) / grid.pixelSize).rounded(.down)))
-        let x1 = min(grid.width, Int(((outline.maxX + margin - b.minX) / grid.pixelSize).rounded(.up)))
-        let y0 = max(0, Int(((b.maxY - outline.maxY - margin) / grid.pixelSize).rounded(.down)))
-        let y1 = min(grid.height, Int(((b.maxY - outline.minY + margin) / grid.pixelSize).rounded(.up)))
+        // Clamped to the grid before the conversion: a projection's far side can give huge values.
+        func index(_ offset: Double, _ rule: FloatingPointRoundingRule, limit: Int) -> Int {
+            Int(min(Double(limit), max(0, (offset / grid.pixelSize).rounded(rule))))
+        }
+        let x0 = index(outline.minX - margin - b.minX, .down, limit: grid.width)
+        let x1 = index(outline.maxX + margin - b.minX, .up, limit: grid.width)
+        let y0 = index(b.maxY - outline.maxY - margin, .down, limit: grid.height)
+        let y1 = index(b.maxY - outline.minY + margin, .up, limit: grid.height)
         guard x1 > x0, y1 > y0 else { return nil }
         return PixelWindow(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
     }

@@ -158,6 +158,26 @@ struct WarperTests {
     }
 }
 
+@Suite("A source's reach")
+struct WarpReachTests {
+    @Test("A source whose outline leaves the grid CRS's domain reaches the whole grid, without a crash")
+    func worldRasterReachesTheWholeGrid() throws {
+        let path = TestEnvironment.temporaryDirectory() + "/world.tif"
+        try RasterWriter.writeGeoTIFF(path: path, width: 360, height: 160, dataType: .u8, bytes: [UInt8](repeating: 1, count: 360 * 160),
+                                      bandNames: ["b"], geoTransform: GeoTransform([-180, 1, 0, 80, 0, -1]), crs: try CRS(epsg: 4326))
+        // UTM transforms the whole outline, to huge values far from its zone; an orthographic view
+        // of Wales cannot draw the far side of the world, so vertices drop out of the outline.
+        let grids = [try GridSpec(crs: try CRS(epsg: 32630), bounds: BoundingBox(minX: 400_000, minY: 5_700_000, maxX: 420_000, maxY: 5_720_000),
+                                  pixelSize: 100),
+                     try GridSpec(crs: try CRS("+proj=ortho +lat_0=52 +lon_0=-4 +datum=WGS84 +units=m +no_defs"),
+                                  bounds: BoundingBox(minX: -10_000, minY: -10_000, maxX: 10_000, maxY: 10_000), pixelSize: 100)]
+        for grid in grids {
+            let reach = try Warper.reach(of: try Raster(path: path), resampling: .bilinear, kernelScale: [1, 1], grid: grid)
+            #expect(reach == PixelWindow(x: 0, y: 0, width: grid.width, height: grid.height), "\(grid.crs)")
+        }
+    }
+}
+
 /// A lock-protected slot array for collecting results from `concurrentPerform`.
 final class ResultBox<T>: @unchecked Sendable {
     private var slots: [T?]
