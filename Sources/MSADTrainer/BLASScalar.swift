@@ -51,8 +51,10 @@ extension Double: BLASScalar {
 /// record and head) on one thread whatever its pool, and its idle pool threads spin in
 /// `sched_yield`, competing with the lanes (14 % of a step's profile before).
 public enum ComputeThreads {
-    /// Sets the lanes to `count` threads (at least 1) and OpenBLAS's pool to 1.
+    /// Sets the lanes to `count` threads (at least 1) and OpenBLAS's pool to 1, and tunes the heap
+    /// for them (``HeapTuning``).
     public static func set(_ count: Int) {
+        HeapTuning.applied
         Lanes.count = max(1, count)
         openblas_set_num_threads(1)
     }
