@@ -107,7 +107,7 @@ final class BlockWorker {
             for (key, cellIndices) in members {
                 let boxes = cellIndices.map { all[$0].box }
                 let groups = storesWarpWindows || sensor.rasterize != nil
-                    ? [(box: boxes.dropFirst().reduce(boxes[0]) { $0.union($1) }, members: Array(boxes.indices))]
+                    ? [(box: WarpWindows.bounds(boxes), members: Array(boxes.indices))]
                     : WarpWindows.partition(boxes, minimumSaving: WarpWindows.minimumSavedPixels * sensor.gsd * sensor.gsd)
                 windows[key] = groups.map { ($0.box, $0.members.map { cellIndices[$0] }) }
             }

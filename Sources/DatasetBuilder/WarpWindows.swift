@@ -43,7 +43,8 @@ enum WarpWindows {
         return groups
     }
 
-    private static func bounds(_ boxes: [BoundingBox]) -> BoundingBox {
+    /// The bounding box of `boxes` (at least one).
+    static func bounds(_ boxes: [BoundingBox]) -> BoundingBox {
         boxes.dropFirst().reduce(boxes[0]) { $0.union($1) }
     }
 

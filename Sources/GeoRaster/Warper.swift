@@ -159,10 +159,10 @@ public enum Warper {
                 }
             }
         }
+        let args = CStringArray(arguments(for: input, options: options))
         for call in calls {
             let destination = try memoryDataset(grid, window: call.window, type: type, planes: pixels, alpha: alpha, subject: subject)
             defer { GDALClose(destination) }
-            let args = CStringArray(arguments(for: input, options: options))
             var callSources = call.sources
             GDALRuntime.resetError()
             let result: GDALDatasetH? = args.withPointer { argv in
